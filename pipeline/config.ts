@@ -1,0 +1,83 @@
+/**
+ * One typed config for a run. Each stage owns its section (type + defaults with their sources,
+ * exported from the stage's module); this file only assembles them, loads user overrides from JSON
+ * and rejects unknown keys with a message that names them. The run records the config it used in
+ * manifest.json.
+ */
+import { readFileSync } from 'node:fs';
+import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
+import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
+import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+
+export interface RunConfig {
+  /** Documents in flight between stages (the memory bound is about this many documents per worker). */
+  docsInFlight: number;
+  /** Stop after this many pages per run (0 = no limit); for trying things out. */
+  limit: number;
+}
+
+export interface Config {
+  run: RunConfig;
+  read: ReadConfig;
+  extract: ExtractConfig;
+  write: WriteConfig;
+}
+
+export const defaultConfig: Config = {
+  run: { docsInFlight: 64, limit: 0 },
+  read: readDefaults,
+  extract: extractDefaults,
+  write: writeDefaults,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(x: unknown): x is Json {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Deep-merge `override` into `base`; unknown keys and type mismatches are errors naming the path. */
+export function mergeConfig<T>(base: T, override: unknown, path = ''): T {
+  if (override === undefined) return base;
+  if (!isObject(base)) {
+    const bt = Array.isArray(base) ? 'array' : base === null ? 'null' : typeof base;
+    const ot = Array.isArray(override) ? 'array' : override === null ? 'null' : typeof override;
+    if (base !== null && bt !== ot) throw new ConfigError(`config ${path || '(root)'}: expected ${bt}, got ${ot}`);
+    return override as T;
+  }
+  if (!isObject(override)) throw new ConfigError(`config ${path || '(root)'}: expected an object`);
+  const out: Json = { ...(base as Json) };
+  for (const [k, v] of Object.entries(override)) {
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in out)) {
+      throw new ConfigError(`config ${p}: unknown key (known: ${Object.keys(out).join(', ')})`);
+    }
+    out[k] = mergeConfig(out[k], v, p);
+  }
+  return out as T;
+}
+
+export function loadConfig(file?: string, overrides?: unknown): Config {
+  let cfg = structuredClone(defaultConfig);
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`cannot read config file ${file}: check the path given to --config`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    cfg = mergeConfig(cfg, json);
+  }
+  if (overrides) cfg = mergeConfig(cfg, overrides);
+  return cfg;
+}

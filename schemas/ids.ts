@@ -1,0 +1,18 @@
+import { createHash } from 'node:crypto';
+import type { Provenance } from './doc.ts';
+
+/** Stable document id: the same record always gets the same id, whatever the run or machine. */
+export function docId(url: string, source: Provenance): string {
+  const base = source.file.split(/[\\/]/).pop() ?? source.file;
+  const identity = source.recordId ? `${url}\n${source.recordId}` : `${url}\n${base}\n${source.offset}`;
+  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+}
+
+/** Host of a URL, lower-case, without a leading "www."; '' when the URL does not parse. */
+export function domainOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^www\./, '');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Parquet/DuckDB schemas of the output tables. The base columns are fixed here; stages append
+ * their signal columns (Stage.columns) and may declare side tables (Stage.tables).
+ */
+import type { ColumnSpec, Doc } from './doc.ts';
+
+export const SEGMENT_STRUCT =
+  'STRUCT(kind VARCHAR, tag VARCHAR, text VARCHAR, url VARCHAR, alt VARCHAR, image_id VARCHAR, ' +
+  'lang VARCHAR, lang_score FLOAT, width INTEGER, height INTEGER, tokens INTEGER, tiles INTEGER, ' +
+  'delta FLOAT, note VARCHAR)';
+
+const SEGMENT_FIELDS = [
+  'kind', 'tag', 'text', 'url', 'alt', 'image_id', 'lang', 'lang_score', 'width', 'height', 'tokens',
+  'tiles', 'delta', 'note',
+] as const;
+
+/** Columns every docs row has, whatever stages ran. */
+export const DOC_BASE_COLUMNS: ColumnSpec[] = [
+  { name: 'doc_id', type: 'VARCHAR', description: 'stable hash of the record identity (url + WARC-Record-ID, or file + offset)' },
+  { name: 'url', type: 'VARCHAR', description: 'page URL (WARC-Target-URI, or canonical/og:url/file URL for local pages)' },
+  { name: 'domain', type: 'VARCHAR', description: 'host of url, lower-case, without a leading www.' },
+  { name: 'title', type: 'VARCHAR', description: '<title> (or og:title) of the page' },
+  { name: 'lang', type: 'VARCHAR', description: 'document language, ISO 639-3 (null before langid)' },
+  { name: 'lang_score', type: 'DOUBLE', description: 'confidence of lang in [0, 1]' },
+  { name: 'fetched_at', type: 'VARCHAR', description: 'ISO-8601 fetch time (WARC-Date or file mtime)' },
+  { name: 'source_file', type: 'VARCHAR', description: 'input file the record was read from' },
+  { name: 'source_offset', type: 'BIGINT', description: 'byte offset of the record in source_file' },
+  { name: 'segments', type: `${SEGMENT_STRUCT}[]`, description: 'text blocks and images in reading order' },
+  { name: 'num_segments', type: 'INTEGER', description: 'len(segments)' },
+  { name: 'num_images', type: 'INTEGER', description: "segments of kind 'image'" },
+  { name: 'num_chars', type: 'INTEGER', description: 'characters of text over all text segments' },
+];
+
+/** Extra columns of rejects: why the document was dropped. Rejects keep the document itself. */
+export const REJECT_EXTRA_COLUMNS: ColumnSpec[] = [
+  { name: 'stage', type: 'VARCHAR', description: 'stage that dropped the record' },
+  { name: 'reason', type: 'VARCHAR', description: 'short machine-readable reason, e.g. no_text, lang, dup_url' },
+  { name: 'detail', type: 'VARCHAR', description: 'human-readable detail (signal values, error message)' },
+];
+
+/** One row per (unit, stage, counter): the stats table. */
+export const STATS_COLUMNS: ColumnSpec[] = [
+  { name: 'unit', type: 'VARCHAR', description: 'input unit (file) the counts come from' },
+  { name: 'stage', type: 'VARCHAR', description: 'stage name' },
+  { name: 'counter', type: 'VARCHAR', description: 'in | out | dropped:<reason> | error:<kind> | <custom>' },
+  { name: 'value', type: 'DOUBLE', description: 'count (or seconds for time:*)' },
+];
+
+function segmentRow(s: Doc['segments'][number]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const f of SEGMENT_FIELDS) row[f] = (s as unknown as Record<string, unknown>)[f] ?? null;
+  return row;
+}
+
+/** Plain JS row for the docs table, in the column order of `columns`. */
+export function docRow(doc: Doc, columns: ColumnSpec[]): unknown[] {
+  const base: Record<string, unknown> = {
+    doc_id: doc.id,
+    url: doc.url,
+    domain: doc.domain,
+    title: doc.title,
+    lang: doc.lang,
+    lang_score: doc.langScore,
+    fetched_at: doc.fetchedAt,
+    source_file: doc.source.file,
+    source_offset: doc.source.offset,
+    segments: doc.segments.map(segmentRow),
+    num_segments: doc.segments.length,
+    num_images: doc.segments.filter((s) => s.kind === 'image').length,
+    num_chars: doc.segments.reduce((n, s) => n + (s.kind === 'text' ? (s.text?.length ?? 0) : 0), 0),
+  };
+  return columns.map((c) => (c.name in base ? base[c.name] : (doc.signals[c.name] ?? null)));
+}
+
+export function createTableSql(name: string, columns: ColumnSpec[]): string {
+  return `CREATE TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
