@@ -70,6 +70,11 @@ export interface Segment {
   delta?: number | null;
   /** Why an image has no image_id (e.g. 'fetch:timeout'), or other per-segment note. */
   note?: string | null;
+  /**
+   * In-memory only (not a docs column; the images table stores it): cheap visual features the
+   * images stage computes once for later stages (coherence), e.g. perceptual hash and colour histogram.
+   */
+  visual?: { phash?: string; colorHist?: number[]; [k: string]: unknown } | null;
 }
 
 /** Scalar or list values a stage may store as a column. */

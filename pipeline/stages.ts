@@ -1,0 +1,25 @@
+/**
+ * The order of the document stages in `corpus run`. The pipeline composes them and knows nothing of
+ * their insides; each stage is one module under stages/. To add a stage: import it and place it in
+ * the list (its config section goes in pipeline/config.ts).
+ *
+ *   read -> extract -> images -> langid -> quality -> safety -> dedup -> coherence -> tokenize -> positions -> write
+ */
+import type { Doc, RawPage } from '../schemas/doc.ts';
+import type { Config } from './config.ts';
+import type { Stage } from './stage.ts';
+import { extractStage } from '../stages/extract/index.ts';
+
+export interface StagePlan {
+  /** RawPage -> Doc */
+  extract: Stage<RawPage, Doc>;
+  /** Doc -> Doc, in order. */
+  docStages: Stage<Doc, Doc>[];
+}
+
+export function planStages(_config: Config): StagePlan {
+  const docStages: Stage<Doc, Doc>[] = [
+    // images, langid, quality, safety, dedup, coherence, tokenize, positions: added as they land.
+  ];
+  return { extract: extractStage, docStages };
+}
