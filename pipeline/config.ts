@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
+import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
 
 export interface RunConfig {
   /** Documents in flight between stages (the memory bound is about this many documents per worker). */
@@ -21,6 +23,8 @@ export interface Config {
   read: ReadConfig;
   extract: ExtractConfig;
   write: WriteConfig;
+  fetch: FetchConfig;
+  images: ImagesConfig;
 }
 
 export const defaultConfig: Config = {
@@ -28,6 +32,8 @@ export const defaultConfig: Config = {
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
+  fetch: fetchDefaults,
+  images: imagesDefaults,
 };
 
 export class ConfigError extends Error {

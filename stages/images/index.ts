@@ -1,0 +1,337 @@
+/**
+ * images: for every image segment, get the bytes (data: URL, WARC record, cache, HTTP), read the
+ * header (format, size), refuse pixel bombs, apply OBELICS' node-level size/aspect filters, decode a
+ * thumbnail once for a 64-bit perceptual hash, a colour histogram and the NSFW scores, and write one
+ * row per unique image to the `images` side table (image_id = sha256 of the bytes).
+ *
+ * A segment whose image is usable gets image_id, width, height and in-memory `visual` features; any
+ * other image segment keeps its URL, gets image_id = null and note = the reason (fetch:timeout,
+ * decode:corrupt, filter:too_small ...). Document signals count them; the document-level decisions
+ * (NSFW, 1-30 images) read those signals and thresholds from the config.
+ */
+import { createHash } from 'node:crypto';
+import PQueue from 'p-queue';
+import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
+import type { Config } from '../../pipeline/config.ts';
+import { docStage, drop, type Stage, type StageContext } from '../../pipeline/stage.ts';
+import { Fetcher } from '../fetch/index.ts';
+import type { ImagesConfig } from './config.ts';
+import { loadNsfwClassifier, NSFW_INPUT_SIDE, type NsfwScores } from './nsfw.ts';
+import { colorHistogram, perceptualHash } from './phash.ts';
+import { decodeThumbnail, ImageDecodeError, readHeader, reencode } from './sharp.ts';
+import { acquireImage, type ImageSourceKind } from './source.ts';
+import { isWarcFile, urlKey, WarcImageIndex } from './warc-index.ts';
+
+export { imagesDefaults, type ImagesConfig } from './config.ts';
+export { buildWarcImageIndex, WarcImageIndex } from './warc-index.ts';
+
+/** Thumbnail side when NSFW scoring is off: enough for the 32x32 hash grid and the histogram. */
+const HASH_ONLY_SIDE = 64;
+
+export const IMAGES_TABLE_COLUMNS: ColumnSpec[] = [
+  { name: 'image_id', type: 'VARCHAR', description: 'sha256 (hex) of the original bytes; null when the image could not be had' },
+  { name: 'url', type: 'VARCHAR', description: 'first URL the image was seen under in this unit (docs.segments has every URL)' },
+  { name: 'source', type: 'VARCHAR', description: 'where the bytes came from: warc | cache | http | data' },
+  { name: 'format', type: 'VARCHAR', description: 'decoder format: jpeg, png, webp, gif (first frame), avif, ...' },
+  { name: 'width', type: 'INTEGER', description: 'pixels, after EXIF orientation' },
+  { name: 'height', type: 'INTEGER', description: 'pixels, after EXIF orientation (one frame of an animation)' },
+  { name: 'num_bytes', type: 'INTEGER', description: 'size of the original bytes' },
+  { name: 'bytes', type: 'BLOB', description: 'stored image: the original bytes, or re-encoded to images.storeMaxSide (see stored_format)' },
+  { name: 'stored_format', type: 'VARCHAR', description: "format of `bytes` ('original' or webp/jpeg when re-encoded)" },
+  { name: 'phash', type: 'VARCHAR', description: "64-bit DCT perceptual hash, 16 hex digits; distance: bit_count(xor(('0x'||a)::UBIGINT, ('0x'||b)::UBIGINT))" },
+  { name: 'color_hist', type: 'FLOAT[]', description: '4x4x4 RGB histogram (64 bins, r-major), sums to 1' },
+  { name: 'nsfw_score', type: 'DOUBLE', description: 'max(porn, hentai) of nsfwjs MobileNetV2 (GantMan classes)' },
+  { name: 'nsfw_porn', type: 'DOUBLE', description: 'nsfwjs probability of class porn' },
+  { name: 'nsfw_hentai', type: 'DOUBLE', description: 'nsfwjs probability of class hentai' },
+  { name: 'nsfw_sexy', type: 'DOUBLE', description: 'nsfwjs probability of class sexy' },
+  { name: 'reason', type: 'VARCHAR', description: 'why the image is not usable (fetch:*, warc:*, decode:*, filter:*); null when usable' },
+];
+
+export const IMAGES_DOC_COLUMNS: ColumnSpec[] = [
+  { name: 'images_total', type: 'INTEGER', description: 'image segments in the document' },
+  { name: 'images_kept', type: 'INTEGER', description: 'image segments with a usable image (image_id set)' },
+  { name: 'images_unavailable', type: 'INTEGER', description: 'image segments whose bytes could not be had or decoded (fetch:*, warc:*, decode:*)' },
+  { name: 'images_filtered', type: 'INTEGER', description: 'image segments refused by format/size/aspect (filter:*, decode:format_*)' },
+  { name: 'images_nsfw_porn_max', type: 'DOUBLE', description: 'largest nsfwjs porn probability over kept images (OBELICS flags > 0.85)' },
+  { name: 'images_nsfw_hentai_max', type: 'DOUBLE', description: 'largest nsfwjs hentai probability over kept images (OBELICS flags > 0.9)' },
+];
+
+/** What the stage knows about one image (no bytes: those go to the table row and are dropped). */
+interface ImageInfo {
+  imageId: string | null;
+  reason: string | null;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  phash: string | null;
+  colorHist: number[] | null;
+  nsfw: NsfwScores | null;
+}
+
+/** Process-wide state, set by open(): the fetcher, the classifier, the run-wide WARC index. */
+const proc: {
+  fetcher: Fetcher | null;
+  config: Config | null;
+  inputFiles: string[];
+  inputsIndex: WarcImageIndex | null;
+  decodeQueue: PQueue;
+  nsfwQueue: PQueue;
+} = { fetcher: null, config: null, inputFiles: [], inputsIndex: null, decodeQueue: new PQueue({ concurrency: 4 }), nsfwQueue: new PQueue({ concurrency: 1 }) };
+
+async function open(config: Config, resources: Map<string, unknown>): Promise<void> {
+  proc.config = config;
+  proc.decodeQueue = new PQueue({ concurrency: Math.max(1, config.images.decodeConcurrency) });
+  const files = resources.get('inputFiles');
+  if (Array.isArray(files)) proc.inputFiles = files.filter((f): f is string => typeof f === 'string');
+  const shared = resources.get('warcImages');
+  if (shared instanceof WarcImageIndex) proc.inputsIndex = shared;
+  if (config.images.nsfw) await loadNsfwClassifier();
+}
+
+async function close(): Promise<void> {
+  await proc.fetcher?.close();
+  proc.fetcher = null;
+  proc.config = null;
+  proc.inputsIndex = null;
+  proc.inputFiles = [];
+}
+
+function fetcherFor(config: Config): Fetcher {
+  proc.fetcher ??= new Fetcher(config.fetch);
+  return proc.fetcher;
+}
+
+function rejectedInfo(reason: string, header?: { format: string; width: number; height: number }): ImageInfo {
+  return {
+    imageId: null,
+    reason,
+    format: header?.format ?? null,
+    width: header?.width ?? null,
+    height: header?.height ?? null,
+    phash: null,
+    colorHist: null,
+    nsfw: null,
+  };
+}
+
+/** Format / pixel-bomb / OBELICS size and aspect checks on the header alone; null = passes. */
+export function headerVerdict(h: { format: string; width: number; height: number }, cfg: ImagesConfig): string | null {
+  if (!cfg.formats.includes(h.format)) return `decode:format_${h.format}`;
+  if (h.width * h.height > cfg.maxPixels) return 'decode:pixel_bomb';
+  if (Math.min(h.width, h.height) < cfg.minSide) return 'filter:too_small';
+  if (Math.max(h.width, h.height) > cfg.maxSide) return 'filter:too_large';
+  if (Math.max(h.width / h.height, h.height / h.width) > cfg.maxAspect) return 'filter:aspect';
+  return null;
+}
+
+/** Per-unit state: every URL and every distinct image is worked on once per unit. */
+class UnitImages {
+  private readonly byUrl = new Map<string, Promise<ImageInfo>>();
+  private readonly byImageId = new Map<string, Promise<ImageInfo>>();
+  private warcIndex: Promise<WarcImageIndex | null> | null = null;
+
+  constructor(private readonly ctx: StageContext) {}
+
+  private get cfg(): ImagesConfig {
+    return this.ctx.config.images;
+  }
+
+  private warc(): Promise<WarcImageIndex | null> {
+    this.warcIndex ??= (async () => {
+      if (this.cfg.warcLookup === 'inputs') {
+        proc.inputsIndex ??= new WarcImageIndex();
+        for (const f of proc.inputFiles) if (isWarcFile(f)) await proc.inputsIndex.addFile(f);
+        if (isWarcFile(this.ctx.unit)) await proc.inputsIndex.addFile(this.ctx.unit);
+        return proc.inputsIndex;
+      }
+      if (!isWarcFile(this.ctx.unit)) return null;
+      const index = new WarcImageIndex();
+      await index.addFile(this.ctx.unit);
+      return index;
+    })();
+    return this.warcIndex;
+  }
+
+  lookup(url: string): Promise<ImageInfo> {
+    const key = url.startsWith('data:') ? url : urlKey(url);
+    let p = this.byUrl.get(key);
+    if (!p) {
+      p = this.resolve(url).catch((err) => {
+        // Never expected (every step maps its errors); keep the batch going all the same.
+        this.ctx.counters.add('error:image_exception');
+        return rejectedInfo(`error:${String((err as Error)?.message ?? err).slice(0, 100)}`);
+      });
+      this.byUrl.set(key, p);
+    }
+    return p;
+  }
+
+  private async resolve(url: string): Promise<ImageInfo> {
+    const { counters } = this.ctx;
+    const got = await acquireImage(url, {
+      maxBytes: this.ctx.config.fetch.maxBodyBytes,
+      offline: this.cfg.offline,
+      cacheDir: this.cfg.cacheDir,
+      warc: () => this.warc(),
+      fetcher: () => fetcherFor(this.ctx.config),
+      signal: this.ctx.signal,
+    });
+    if (!got.ok) {
+      counters.add(`url:${got.reason}`);
+      this.emit({ image_id: null, url: rowUrl(url), reason: got.reason });
+      return rejectedInfo(got.reason);
+    }
+    counters.add(`source:${got.source}`);
+    const imageId = createHash('sha256').update(got.bytes).digest('hex');
+    let p = this.byImageId.get(imageId);
+    if (p) {
+      counters.add('url:same_bytes_as_other_url');
+    } else {
+      p = this.analyse(got.bytes, imageId, url, got.source);
+      this.byImageId.set(imageId, p);
+    }
+    const info = await p;
+    counters.add(`url:${info.reason ?? 'ok'}`);
+    return info;
+  }
+
+  /** Header checks, decode, hashes, NSFW; emits the image's row. */
+  private async analyse(bytes: Buffer, imageId: string, url: string, source: ImageSourceKind): Promise<ImageInfo> {
+    const cfg = this.cfg;
+    const base = { image_id: imageId, url: rowUrl(url), source, num_bytes: bytes.length };
+    let header;
+    try {
+      header = await readHeader(bytes);
+    } catch (err) {
+      const reason = err instanceof ImageDecodeError ? `decode:${err.kind}` : 'decode:corrupt';
+      this.emit({ ...base, reason });
+      return rejectedInfo(reason);
+    }
+    const meta = { format: header.format, width: header.width, height: header.height };
+    const verdict = headerVerdict(header, cfg);
+    if (verdict) {
+      this.emit({ ...base, ...meta, reason: verdict });
+      return { ...rejectedInfo(verdict, header), imageId };
+    }
+    const side = cfg.nsfw ? NSFW_INPUT_SIDE : HASH_ONLY_SIDE;
+    let thumb: Buffer;
+    try {
+      thumb = await proc.decodeQueue.add(() => decodeThumbnail(bytes, side, cfg.maxPixels));
+    } catch (err) {
+      const reason = err instanceof ImageDecodeError ? `decode:${err.kind}` : 'decode:corrupt';
+      this.emit({ ...base, ...meta, reason });
+      return { ...rejectedInfo(reason, header), imageId };
+    }
+    const phash = perceptualHash(thumb, side);
+    const colorHist = colorHistogram(thumb);
+    let nsfw: NsfwScores | null = null;
+    if (cfg.nsfw) {
+      const classify = await loadNsfwClassifier();
+      nsfw = await proc.nsfwQueue.add(() => classify(thumb));
+    }
+    let stored: Buffer | null = null;
+    let storedFormat: string | null = null;
+    if (cfg.storeBytes) {
+      if (cfg.storeMaxSide > 0 && Math.max(header.width, header.height) > cfg.storeMaxSide) {
+        stored = await proc.decodeQueue.add(() => reencode(bytes, cfg.storeMaxSide, cfg.storeFormat, cfg.storeQuality, cfg.maxPixels));
+        storedFormat = cfg.storeFormat;
+      } else {
+        stored = bytes;
+        storedFormat = 'original';
+      }
+    }
+    this.ctx.counters.add('images:unique');
+    this.emit({
+      ...base,
+      ...meta,
+      bytes: stored,
+      stored_format: storedFormat,
+      phash,
+      color_hist: colorHist,
+      nsfw_score: nsfw ? Math.max(nsfw.porn, nsfw.hentai) : null,
+      nsfw_porn: nsfw?.porn ?? null,
+      nsfw_hentai: nsfw?.hentai ?? null,
+      nsfw_sexy: nsfw?.sexy ?? null,
+      reason: null,
+    });
+    return { imageId, reason: null, ...meta, phash, colorHist, nsfw };
+  }
+
+  private emit(partial: Record<string, unknown>): void {
+    const row: Record<string, unknown> = {};
+    for (const c of IMAGES_TABLE_COLUMNS) row[c.name] = partial[c.name] ?? null;
+    this.ctx.emit('images', row);
+  }
+
+  /** Fill the document's image segments and signals; decide NSFW and image-count drops. */
+  async processDoc(doc: Doc) {
+    const cfg = this.cfg;
+    const images = doc.segments.filter((s) => s.kind === 'image');
+    await Promise.all(images.map(async (seg) => applyInfo(seg, seg.url ? await this.lookup(seg.url) : rejectedInfo('fetch:no_url'))));
+    let kept = 0;
+    let filtered = 0;
+    let porn: number | null = null;
+    let hentai: number | null = null;
+    for (const seg of images) {
+      if (seg.image_id) {
+        kept++;
+        const n = (seg.visual as { nsfw?: NsfwScores } | null)?.nsfw;
+        if (n) {
+          porn = Math.max(porn ?? 0, n.porn);
+          hentai = Math.max(hentai ?? 0, n.hentai);
+        }
+      } else if (seg.note?.startsWith('filter:') || seg.note?.startsWith('decode:format_')) {
+        filtered++;
+      }
+    }
+    Object.assign(doc.signals, {
+      images_total: images.length,
+      images_kept: kept,
+      images_unavailable: images.length - kept - filtered,
+      images_filtered: filtered,
+      images_nsfw_porn_max: porn,
+      images_nsfw_hentai_max: hentai,
+    });
+    if ((porn ?? 0) > cfg.nsfwPornMax || (hentai ?? 0) > cfg.nsfwHentaiMax) {
+      return drop('nsfw_image', `porn ${porn?.toFixed(3)} (max ${cfg.nsfwPornMax}), hentai ${hentai?.toFixed(3)} (max ${cfg.nsfwHentaiMax})`);
+    }
+    if (kept < cfg.minImagesPerDoc) return drop('too_few_images', `${kept} usable of ${images.length} images (min ${cfg.minImagesPerDoc})`);
+    if (kept > cfg.maxImagesPerDoc) return drop('too_many_images', `${kept} usable images (max ${cfg.maxImagesPerDoc})`);
+    return doc;
+  }
+}
+
+/** Long data: URLs are not worth a table cell: keep the media type only. */
+function rowUrl(url: string): string {
+  if (!url.startsWith('data:') || url.length <= 256) return url;
+  return `${url.slice(0, url.indexOf(',') + 1)}...(${url.length} chars)`;
+}
+
+function applyInfo(seg: Segment, info: ImageInfo): void {
+  if (info.width !== null) seg.width = info.width;
+  if (info.height !== null) seg.height = info.height;
+  if (info.reason === null && info.imageId) {
+    seg.image_id = info.imageId;
+    seg.note = null;
+    seg.visual = { ...(seg.visual ?? {}), phash: info.phash!, colorHist: info.colorHist!, nsfw: info.nsfw };
+  } else {
+    seg.image_id = null;
+    seg.note = info.reason;
+  }
+}
+
+export const imagesStage: Stage<Doc, Doc> = {
+  name: 'images',
+  columns: IMAGES_DOC_COLUMNS,
+  tables: { images: IMAGES_TABLE_COLUMNS },
+  open,
+  close,
+  transform(input, ctx) {
+    const unit = new UnitImages(ctx);
+    return docStage<Doc, Doc>({
+      name: 'images',
+      concurrency: (config) => config.images.docConcurrency,
+      process: (doc) => unit.processDoc(doc),
+    }).transform(input, ctx);
+  },
+};

@@ -1,0 +1,130 @@
+/**
+ * Image records inside WARC files, indexed by URL: a Common Crawl WARC has no images, but a site
+ * crawl (Heritrix, wget --warc, `corpus crawl --images`) has them next to the pages. Scanning reads
+ * only headers (bodies are skipped); bytes are read on demand by seeking to the record's offset.
+ */
+import { createReadStream } from 'node:fs';
+import { WARCParser } from 'warcio';
+
+export interface WarcImageRef {
+  file: string;
+  /** Offset of the record (compressed offset for per-record gzip; byte offset for plain WARC). */
+  offset: number;
+  contentType: string;
+  /** Declared WARC Content-Length (HTTP headers included): a cheap upper bound of the body size. */
+  length: number;
+}
+
+/** Content types indexed: images, plus the generic binary type many servers send for them. */
+function isImageType(type: string): boolean {
+  return type.startsWith('image/') || type === 'application/octet-stream';
+}
+
+/** The key a URL is stored under: no angle brackets (WARC/0.17), no fragment, WHATWG-normalised. */
+export function urlKey(url: string): string {
+  const raw = url.trim().replace(/^<|>$/g, '');
+  try {
+    const u = new URL(raw);
+    u.hash = '';
+    return u.href;
+  } catch {
+    return raw;
+  }
+}
+
+export function isWarcFile(file: string): boolean {
+  return /\.warc(\.gz)?$/i.test(file);
+}
+
+export class WarcImageIndex {
+  private readonly byUrl = new Map<string, WarcImageRef>();
+  private readonly scans = new Map<string, Promise<void>>();
+  /** Files whose offsets cannot be sought (one gzip member for the whole file): read by scanning. */
+  private readonly unseekable = new Set<string>();
+
+  get size(): number {
+    return this.byUrl.size;
+  }
+
+  /** Index one file (once; later calls wait for the same scan). A damaged file is indexed up to the damage. */
+  addFile(file: string): Promise<void> {
+    let scan = this.scans.get(file);
+    if (!scan) {
+      scan = this.scan(file);
+      this.scans.set(file, scan);
+    }
+    return scan;
+  }
+
+  private async scan(file: string): Promise<void> {
+    const stream = createReadStream(file);
+    const parser = new WARCParser(stream);
+    try {
+      for await (const record of parser) {
+        const type = record.warcType;
+        if (type !== 'response' && type !== 'resource') continue;
+        const url = record.warcTargetURI;
+        if (!url) continue;
+        let contentType: string;
+        if (type === 'response') {
+          const status = Number(record.httpHeaders?.statusCode ?? 0);
+          if (status < 200 || status >= 300) continue;
+          contentType = record.httpHeaders?.headers.get('content-type') ?? '';
+        } else {
+          contentType = record.warcContentType ?? '';
+        }
+        contentType = contentType.split(';')[0]!.trim().toLowerCase();
+        if (!isImageType(contentType)) continue;
+        const key = urlKey(url);
+        // The first capture of a URL wins (a crawl records the same image once per visit).
+        if (!this.byUrl.has(key)) {
+          this.byUrl.set(key, { file, offset: parser.offset, contentType, length: record.warcContentLength });
+        }
+      }
+    } catch {
+      // Truncated / corrupt input: keep what was indexed before the damage (the reader counts the error).
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  get(url: string): WarcImageRef | undefined {
+    return this.byUrl.get(urlKey(url));
+  }
+
+  /** The payload of an indexed record (HTTP chunking and Content-Encoding removed). */
+  async read(ref: WarcImageRef, url: string): Promise<Buffer> {
+    const key = urlKey(url);
+    if (!this.unseekable.has(ref.file)) {
+      const stream = createReadStream(ref.file, { start: ref.offset });
+      try {
+        const record = await new WARCParser(stream).parse();
+        if (record && urlKey(record.warcTargetURI ?? '') === key) return Buffer.from(await record.readFully(true));
+      } catch {
+        // fall through to a scan
+      } finally {
+        stream.destroy();
+      }
+      this.unseekable.add(ref.file);
+    }
+    // Whole-file gzip: offsets are not member boundaries; find the record from the start.
+    const stream = createReadStream(ref.file);
+    try {
+      for await (const record of new WARCParser(stream)) {
+        if (record.warcType === 'response' || record.warcType === 'resource') {
+          if (urlKey(record.warcTargetURI ?? '') === key) return Buffer.from(await record.readFully(true));
+        }
+      }
+    } finally {
+      stream.destroy();
+    }
+    throw new Error(`record of ${url} not found again in ${ref.file}`);
+  }
+}
+
+/** Index the image records of several WARC files (non-WARC paths are ignored). */
+export async function buildWarcImageIndex(files: string[]): Promise<WarcImageIndex> {
+  const index = new WarcImageIndex();
+  for (const f of files) if (isWarcFile(f)) await index.addFile(f);
+  return index;
+}
