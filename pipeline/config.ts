@@ -12,8 +12,6 @@ import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
 import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
 
 export interface RunConfig {
-  /** Documents in flight between stages (the memory bound is about this many documents per worker). */
-  docsInFlight: number;
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
   limit: number;
 }
@@ -28,7 +26,7 @@ export interface Config {
 }
 
 export const defaultConfig: Config = {
-  run: { docsInFlight: 64, limit: 0 },
+  run: { limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
