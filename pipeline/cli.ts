@@ -20,10 +20,13 @@ const USAGE = `usage: corpus <command> [options]
 commands:
   run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
       [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet]
+      [--offline] [--allow-private-network]   images: no HTTP (WARC + cache only) / allow fetching from private addresses
   extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  crawl <urls.txt> --out F.warc.gz   fetch pages (and --images) politely into a WARC for corpus run
+      [--images] [--allow-private-network] [--ignore-robots] [--config f.json]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
   help                        this text`;
 
@@ -52,11 +55,15 @@ const runCommand: Command = async (argv) => {
     rank: { type: 'string' },
     'world-size': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    offline: { type: 'boolean' },
+    'allow-private-network': { type: 'boolean' },
   });
   if (positionals.length === 0) throw new UsageError('corpus run needs inputs: WARC files, HTML files or directories');
   if (!values.out) throw new UsageError('corpus run needs --out DIR (where the Parquet shards go)');
   const config = loadConfig(values.config);
   config.run.limit = intOpt(values.limit, 'limit', config.run.limit);
+  if (values.offline) config.images.offline = true;
+  if (values['allow-private-network']) config.fetch.allowPrivateNetwork = true;
   const rank = intOpt(values.rank ?? process.env.SLURM_ARRAY_TASK_ID ?? process.env.JOB_COMPLETION_INDEX, 'rank', 0);
   const worldSize = intOpt(values['world-size'], 'world-size', 1);
   const result = await runCorpus({
@@ -124,6 +131,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  crawl: async () => (await import('./commands/crawl.ts')).crawlCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

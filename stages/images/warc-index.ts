@@ -4,7 +4,7 @@
  * only headers (bodies are skipped); bytes are read on demand by seeking to the record's offset.
  */
 import { createReadStream } from 'node:fs';
-import { WARCParser } from 'warcio';
+import { WARCParser, type WARCRecord } from 'warcio';
 
 export interface WarcImageRef {
   file: string;
@@ -60,32 +60,39 @@ export class WarcImageIndex {
     const stream = createReadStream(file);
     const parser = new WARCParser(stream);
     try {
-      for await (const record of parser) {
-        const type = record.warcType;
-        if (type !== 'response' && type !== 'resource') continue;
-        const url = record.warcTargetURI;
-        if (!url) continue;
-        let contentType: string;
-        if (type === 'response') {
-          const status = Number(record.httpHeaders?.statusCode ?? 0);
-          if (status < 200 || status >= 300) continue;
-          contentType = record.httpHeaders?.headers.get('content-type') ?? '';
-        } else {
-          contentType = record.warcContentType ?? '';
-        }
-        contentType = contentType.split(';')[0]!.trim().toLowerCase();
-        if (!isImageType(contentType)) continue;
-        const key = urlKey(url);
+      for (;;) {
+        const record = await parser.parse();
+        if (!record) break;
+        const ref = this.imageRef(record, file, parser.offset);
         // The first capture of a URL wins (a crawl records the same image once per visit).
-        if (!this.byUrl.has(key)) {
-          this.byUrl.set(key, { file, offset: parser.offset, contentType, length: record.warcContentLength });
-        }
+        if (ref && !this.byUrl.has(ref.key)) this.byUrl.set(ref.key, ref.ref);
+        // Drain the body by iterating: warcio's skipFully() hangs at a truncated gzip member
+        // (corpus file chatnoir clipped.warc.gz); iterating ends cleanly there, in bounded memory.
+        for await (const _chunk of record) void _chunk;
       }
     } catch {
       // Truncated / corrupt input: keep what was indexed before the damage (the reader counts the error).
     } finally {
       stream.destroy();
     }
+  }
+
+  private imageRef(record: WARCRecord, file: string, offset: number): { key: string; ref: WarcImageRef } | null {
+    const type = record.warcType;
+    if (type !== 'response' && type !== 'resource') return null;
+    const url = record.warcTargetURI;
+    if (!url) return null;
+    let contentType: string;
+    if (type === 'response') {
+      const status = Number(record.httpHeaders?.statusCode ?? 0);
+      if (status < 200 || status >= 300) return null;
+      contentType = record.httpHeaders?.headers.get('content-type') ?? '';
+    } else {
+      contentType = record.warcContentType ?? '';
+    }
+    contentType = contentType.split(';')[0]!.trim().toLowerCase();
+    if (!isImageType(contentType)) return null;
+    return { key: urlKey(url), ref: { file, offset, contentType, length: record.warcContentLength } };
   }
 
   get(url: string): WarcImageRef | undefined {

@@ -1,0 +1,113 @@
+/**
+ * End to end: `corpus crawl` of a loopback site into a WARC, then `corpus run` of that WARC
+ * (offline: images from the WARC's records), gives the same documents and images as `corpus run`
+ * of the site's HTML files (images over HTTP from the same server).
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WARCParser } from 'warcio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
+import { runCorpus } from '../pipeline/run.ts';
+import { queryCorpus } from '../pipeline/query.ts';
+import { crawlCommand, crawlToWarc, parseUrlList } from '../pipeline/commands/crawl.ts';
+import { makeImage, serve, startSite, type Site, type Handler } from './fetch-site.ts';
+
+let site: Site;
+let dir: string;
+const pages: Record<string, string> = {};
+
+function page(origin: string, n: number, images: string[]): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page ${n}</title>
+<link rel="canonical" href="${origin}/p${n}.html"></head><body>
+<h1>Field notes ${n}</h1>
+<p>The river bank on day ${n} was covered in small stones and the water ran clear over them, cold and quick.</p>
+${images.map((src, i) => `<figure><img src="${src}" alt="picture ${n}.${i}"><figcaption>Caption ${n}.${i} for the picture.</figcaption></figure>`).join('\n')}
+<p>We walked back before dark, counting herons along the reeds, and wrote these notes by the fire.</p>
+</body></html>`;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'crawl-e2e-'));
+  const routes: Record<string, Handler> = { '/robots.txt': serve('User-agent: *\nDisallow: /private/\n', 'text/plain') };
+  for (const [name, w, h, seed] of [['a', 400, 300, 21], ['b', 300, 300, 22], ['c', 500, 280, 23]] as const) {
+    routes[`/img/${name}.jpg`] = serve(await makeImage(w, h, 'jpeg', seed), 'image/jpeg');
+  }
+  site = await startSite(routes);
+  const layout: Record<number, string[]> = { 1: ['img/a.jpg', 'img/b.jpg'], 2: ['/img/b.jpg'], 3: ['img/c.jpg', 'img/a.jpg'] };
+  mkdirSync(path.join(dir, 'html'));
+  for (const [n, imgs] of Object.entries(layout)) {
+    const html = page(site.origin, Number(n), imgs);
+    pages[`/p${n}.html`] = html;
+    routes[`/p${n}.html`] = serve(html, 'text/html; charset=utf-8');
+    writeFileSync(path.join(dir, 'html', `p${n}.html`), html);
+  }
+  writeFileSync(path.join(dir, 'urls.txt'), `# test site\n${Object.keys(pages).map((p) => site.origin + p).join('\n')}\n${site.origin}/p1.html\n`);
+});
+
+afterAll(async () => {
+  await site?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config(images: Partial<Config['images']>): Config {
+  return mergeConfig(defaultConfig, {
+    images: { nsfw: false, ...images },
+    fetch: { allowPrivateNetwork: true, perHostIntervalMs: 0 },
+  });
+}
+
+const DOC_SQL = `SELECT url, title, to_json(segments) AS segments, images_total, images_kept FROM docs ORDER BY url`;
+const IMG_SQL = `SELECT image_id, url, width, height, format, phash, md5(bytes) AS bytes_md5 FROM images ORDER BY image_id`;
+
+describe('crawl -> WARC -> run equals run on the HTML files', () => {
+  it('writes request + response records with digests, and the same documents come out', async () => {
+    expect(parseUrlList('# c\n\nhttp://a/\nhttp://a/\n http://b/ \n')).toEqual(['http://a/', 'http://b/']);
+
+    const outHtml = path.join(dir, 'out-html');
+    const runHtml = await runCorpus({ inputs: [path.join(dir, 'html')], out: outHtml, config: config({}), progress: false, log: () => {} });
+    expect(runHtml.docs).toBe(3);
+
+    const warc = path.join(dir, 'crawl.warc.gz');
+    const crawl = await crawlToWarc(parseUrlList(`${site.origin}/p1.html\n${site.origin}/p2.html\n${site.origin}/p3.html`), warc, config({}), {
+      images: true,
+    });
+    expect(crawl).toMatchObject({ pages: 3, images: 3, failures: {} });
+    const types: string[] = [];
+    for await (const r of new WARCParser(createReadStream(warc))) {
+      types.push(r.warcType);
+      if (r.warcType === 'response') expect(r.warcPayloadDigest).toMatch(/^sha256:/);
+    }
+    expect(types.filter((t) => t === 'response')).toHaveLength(6);
+    expect(types.filter((t) => t === 'request')).toHaveLength(6);
+    expect(types[0]).toBe('warcinfo');
+
+    const outWarc = path.join(dir, 'out-warc');
+    const runWarc = await runCorpus({ inputs: [warc], out: outWarc, config: config({ offline: true }), progress: false, log: () => {} });
+    expect(runWarc.docs).toBe(3);
+
+    const docsHtml = await queryCorpus(outHtml, DOC_SQL);
+    const docsWarc = await queryCorpus(outWarc, DOC_SQL);
+    expect(docsWarc).toEqual(docsHtml);
+    expect(docsHtml.map((d) => d.images_kept)).toEqual([2, 1, 2]);
+    const imgsHtml = await queryCorpus(outHtml, IMG_SQL);
+    expect(imgsHtml).toHaveLength(3);
+    expect(await queryCorpus(outWarc, IMG_SQL)).toEqual(imgsHtml);
+    // Same images, different provenance.
+    expect((await queryCorpus(outHtml, 'SELECT DISTINCT source FROM images')).map((r) => r.source)).toEqual(['http']);
+    expect((await queryCorpus(outWarc, 'SELECT DISTINCT source FROM images')).map((r) => r.source)).toEqual(['warc']);
+  });
+
+  it('the CLI command crawls a URL list and reports failures by reason', async () => {
+    const out = path.join(dir, 'cli.warc.gz');
+    writeFileSync(path.join(dir, 'urls2.txt'), `${site.origin}/p1.html\n${site.origin}/missing.html\n${site.origin}/private/x.html\n`);
+    const code = await crawlCommand([path.join(dir, 'urls2.txt'), '--out', out, '--allow-private-network', '--quiet']);
+    expect(code).toBe(0);
+    const urls: string[] = [];
+    for await (const r of new WARCParser(createReadStream(out))) if (r.warcType === 'response') urls.push(r.warcTargetURI!);
+    // The 404 page is archived as received; the robots-disallowed one never requested.
+    expect(urls.sort()).toEqual([`${site.origin}/missing.html`, `${site.origin}/p1.html`]);
+    expect(site.log).not.toContain('/private/x.html');
+  });
+});
