@@ -9,9 +9,10 @@ import { makeImage, serve, startSite, type Site } from './fetch-site.ts';
 const testConfig: FetchConfig = {
   ...fetchDefaults,
   allowPrivateNetwork: true,
-  headersTimeoutMs: 400,
-  bodyTimeoutMs: 400,
-  totalTimeoutMs: 3_000,
+  // Generous for a loaded 2-core box; the slow routes below are well beyond them.
+  headersTimeoutMs: 1_000,
+  bodyTimeoutMs: 1_000,
+  totalTimeoutMs: 4_000,
   connectTimeoutMs: 1_000,
   retries: 2,
   backoffMs: 20,
@@ -38,7 +39,7 @@ beforeAll(async () => {
     '/ok.jpg': serve(jpeg, 'image/jpeg'),
     '/private/secret.jpg': serve(jpeg, 'image/jpeg'),
     '/slow.jpg': async (_req, res) => {
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 3000));
       if (!res.destroyed) serve(jpeg, 'image/jpeg')(_req, res);
     },
     '/trickle.jpg': async (_req, res) => {

@@ -69,9 +69,9 @@ function configWith(images: Partial<Config['images']>, fetch: Partial<Config['fe
     images: { nsfw: false, ...images },
     fetch: {
       allowPrivateNetwork: true,
-      headersTimeoutMs: 400,
-      bodyTimeoutMs: 400,
-      totalTimeoutMs: 3_000,
+      headersTimeoutMs: 1_000,
+      bodyTimeoutMs: 1_000,
+      totalTimeoutMs: 4_000,
       retries: 1,
       backoffMs: 20,
       maxRetryAfterMs: 2_000,
@@ -120,7 +120,7 @@ beforeAll(async () => {
     '/html.jpg': serve('<html></html>', 'text/html'),
     '/private/secret.jpg': serve(fixtures.photo, 'image/jpeg'),
     '/slow.jpg': async (req, res) => {
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 3000));
       if (!res.destroyed) serve(fixtures.photo, 'image/jpeg')(req, res);
     },
     '/500.jpg': (_req, res) => void res.writeHead(500).end(),
@@ -171,7 +171,7 @@ describe('images stage over HTTP (loopback)', () => {
       doc('dup', [`${o}/b/same-again.jpg`, `${o}/photo.jpg`]),
       doc('none-usable', [`${o}/404.jpg`, `${o}/small.png`]),
     ];
-    const run = await runStage(docs, configWith({ maxImagesPerDoc: 30 }));
+    const run = await runStage(docs, configWith({ minImagesPerDoc: 1, maxImagesPerDoc: 30 }));
 
     // The batch finished: two documents out, one rejected for having no usable image.
     expect(run.docs.map((d) => d.id)).toEqual(['all', 'dup']);
