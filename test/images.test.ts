@@ -69,9 +69,9 @@ function configWith(images: Partial<Config['images']>, fetch: Partial<Config['fe
     images: { nsfw: false, ...images },
     fetch: {
       allowPrivateNetwork: true,
-      headersTimeoutMs: 1_000,
-      bodyTimeoutMs: 1_000,
-      totalTimeoutMs: 4_000,
+      headersTimeoutMs: 2_000,
+      bodyTimeoutMs: 2_000,
+      totalTimeoutMs: 5_000,
       retries: 1,
       backoffMs: 20,
       maxRetryAfterMs: 2_000,
@@ -120,7 +120,7 @@ beforeAll(async () => {
     '/html.jpg': serve('<html></html>', 'text/html'),
     '/private/secret.jpg': serve(fixtures.photo, 'image/jpeg'),
     '/slow.jpg': async (req, res) => {
-      await new Promise((r) => setTimeout(r, 3000));
+      await new Promise((r) => setTimeout(r, 5000));
       if (!res.destroyed) serve(fixtures.photo, 'image/jpeg')(req, res);
     },
     '/500.jpg': (_req, res) => void res.writeHead(500).end(),
