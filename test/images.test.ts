@@ -12,6 +12,8 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
 import type { StageContext } from '../pipeline/stage.ts';
 import { Counters } from '../pipeline/stats.ts';
+import { runCorpus } from '../pipeline/run.ts';
+import { queryCorpus } from '../pipeline/query.ts';
 import { buildWarcImageIndex, imagesStage } from '../stages/images/index.ts';
 import { colorHistogram, hammingDistance, perceptualHash } from '../stages/images/phash.ts';
 import { corruptJpeg, makeImage, pngPixelBomb, serve, startSite, type Site } from './fetch-site.ts';
@@ -263,6 +265,25 @@ describe('images from WARC records (offline)', () => {
     expect(rows[urls[2]!]).toMatchObject({ source: 'warc', format: 'png', reason: null });
     expect(rows['http://www.archive.org/not-in-warc.jpg']).toMatchObject({ image_id: null, reason: 'fetch:offline' });
     expect(run.counters.get('source:warc')).toBe(3);
+  });
+
+  it('corpus run --offline fills the images table from the records of the WARC it reads', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'images-run-'));
+    try {
+      const file = `${CORPUS}/ukwa__webarchive-discovery/IAH-20080430204825-00000-blackbook-truncated.warc.gz`;
+      await runCorpus({ inputs: [file], out, config: configWith({ offline: true }), progress: false, log: () => {} });
+      const rows = await queryCorpus(out, 'SELECT url, source, width, height, reason FROM images WHERE image_id IS NOT NULL ORDER BY url');
+      // The pages' archived images (2008 archive.org logos): had from the WARC, refused by the OBELICS 150 px rule.
+      expect(rows).toEqual([
+        { url: 'http://www.archive.org/images/logoc.jpg', source: 'warc', width: 70, height: 56, reason: 'filter:too_small' },
+        { url: 'http://www.archive.org/images/star.png', source: 'warc', width: 14, height: 12, reason: 'filter:too_small' },
+      ]);
+      // The images the crawl did not archive are listed with their reason; nothing was fetched.
+      const missing = await queryCorpus(out, "SELECT count(*)::INT AS n FROM images WHERE reason = 'fetch:offline'");
+      expect(missing[0]!.n).toBe(12);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('finds the Mona Lisa article images in the Wikipedia WARC', async () => {
