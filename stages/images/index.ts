@@ -68,30 +68,38 @@ interface ImageInfo {
   nsfw: NsfwScores | null;
 }
 
-/** Process-wide state, set by open(): the fetcher, the classifier, the run-wide WARC index. */
+/** Process-wide state: the fetcher, the run-wide WARC index, the decode and NSFW queues. */
 const proc: {
   fetcher: Fetcher | null;
-  config: Config | null;
   inputFiles: string[];
   inputsIndex: WarcImageIndex | null;
+  /** Images being fetched/analysed at once: bounds the bytes held in memory, whatever a page holds. */
+  imageQueue: PQueue;
   decodeQueue: PQueue;
   nsfwQueue: PQueue;
-} = { fetcher: null, config: null, inputFiles: [], inputsIndex: null, decodeQueue: new PQueue({ concurrency: 4 }), nsfwQueue: new PQueue({ concurrency: 1 }) };
+} = {
+  fetcher: null,
+  inputFiles: [],
+  inputsIndex: null,
+  imageQueue: new PQueue({ concurrency: 32 }),
+  decodeQueue: new PQueue({ concurrency: 4 }),
+  nsfwQueue: new PQueue({ concurrency: 1 }),
+};
 
 async function open(config: Config, resources: Map<string, unknown>): Promise<void> {
-  proc.config = config;
+  proc.imageQueue = new PQueue({ concurrency: Math.max(1, config.fetch.concurrency) });
   proc.decodeQueue = new PQueue({ concurrency: Math.max(1, config.images.decodeConcurrency) });
   const files = resources.get('inputFiles');
   if (Array.isArray(files)) proc.inputFiles = files.filter((f): f is string => typeof f === 'string');
   const shared = resources.get('warcImages');
   if (shared instanceof WarcImageIndex) proc.inputsIndex = shared;
-  if (config.images.nsfw) await loadNsfwClassifier();
+  // The NSFW model (~300 MB, 1-3 s) loads on the first image that needs it, not here: a run over
+  // image-less dumps never pays for it.
 }
 
 async function close(): Promise<void> {
   await proc.fetcher?.close();
   proc.fetcher = null;
-  proc.config = null;
   proc.inputsIndex = null;
   proc.inputFiles = [];
 }
@@ -156,7 +164,7 @@ class UnitImages {
     const key = url.startsWith('data:') ? url : urlKey(url);
     let p = this.byUrl.get(key);
     if (!p) {
-      p = this.resolve(url).catch((err) => {
+      p = proc.imageQueue.add(() => this.resolve(url)).catch((err) => {
         // Never expected (every step maps its errors); keep the batch going all the same.
         this.ctx.counters.add('error:image_exception');
         return rejectedInfo(`error:${String((err as Error)?.message ?? err).slice(0, 100)}`);
