@@ -44,7 +44,7 @@ interface Run {
   counters: Counters;
 }
 
-async function runStage(docs: Doc[], config: Config, unit = 'test'): Promise<Run> {
+async function runStage(docs: Doc[], config: Config, unit = 'test', resources = new Map<string, unknown>()): Promise<Run> {
   const run: Run = { docs: [], rejects: [], rows: [], counters: new Counters() };
   const ctx: StageContext = {
     config,
@@ -54,7 +54,7 @@ async function runStage(docs: Doc[], config: Config, unit = 'test'): Promise<Run
       expect(table).toBe('images');
       run.rows.push(row);
     },
-    resources: new Map(),
+    resources,
     unit,
     signal: new AbortController().signal,
     log: () => {},
@@ -265,6 +265,19 @@ describe('images from WARC records (offline)', () => {
     expect(rows[urls[2]!]).toMatchObject({ source: 'warc', format: 'png', reason: null });
     expect(rows['http://www.archive.org/not-in-warc.jpg']).toMatchObject({ image_id: null, reason: 'fetch:offline' });
     expect(run.counters.get('source:warc')).toBe(3);
+  });
+
+  it("warcLookup 'inputs' finds images in another input WARC (runner resource inputFiles)", async () => {
+    const file = `${CORPUS}/ukwa__webarchive-discovery/IAH-urls-wget.warc.gz`;
+    const config = configWith({ offline: true, minSide: 1, maxAspect: 100, warcLookup: 'inputs' });
+    const resources = new Map<string, unknown>([['inputFiles', ['/some/html/dir/page.html', file]]]);
+    await imagesStage.open!(config, resources);
+    try {
+      const run = await runStage([doc('d', ['http://archive.org/images/star.png'])], config, '/some/html/dir', resources);
+      expect(run.rows).toMatchObject([{ source: 'warc', format: 'png', reason: null }]);
+    } finally {
+      await imagesStage.close!();
+    }
   });
 
   it('corpus run --offline fills the images table from the records of the WARC it reads', async () => {
