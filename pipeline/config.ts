@@ -13,8 +13,6 @@ import { positionsDefaults, type PositionsConfig } from '../stages/positions/ind
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
-  /** Documents in flight between stages (the memory bound is about this many documents per worker). */
-  docsInFlight: number;
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
   limit: number;
 }
@@ -30,7 +28,7 @@ export interface Config {
 }
 
 export const defaultConfig: Config = {
-  run: { docsInFlight: 64, limit: 0 },
+  run: { limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,

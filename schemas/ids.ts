@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Provenance } from './doc.ts';
+import type { Doc, Provenance } from './doc.ts';
 
 /** Stable document id: the same record always gets the same id, whatever the run or machine. */
 export function docId(url: string, source: Provenance): string {
@@ -15,4 +15,20 @@ export function domainOf(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** A document with no content yet: what extract starts from, and what a rejected record is stored as. */
+export function shellDoc(url: string, source: Provenance, fetchedAt: string | null): Doc {
+  return {
+    id: docId(url, source),
+    url,
+    domain: domainOf(url),
+    title: null,
+    fetchedAt,
+    source,
+    lang: null,
+    langScore: null,
+    segments: [],
+    signals: {},
+  };
 }
