@@ -25,6 +25,12 @@ commands:
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
+  pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
+      [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
+  schedule <out-dir>          Grow-P2 curriculum batch order of the packed buckets -> schedule/*.parquet
+      --tokens-per-step T [--cycles 8] [--odds 32,16,8,4,2,1] [--seed 0]
+  export-varlen <out-dir>     packed chunks concatenated up to a token budget with cu_seqlens -> varlen/*.parquet
+      [--tokens-per-row B]
   help                        this text`;
 
 /** parseArgs with errors turned into UsageError. */
@@ -124,6 +130,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  pack: async () => (await import('./commands/pack.ts')).packCommand,
+  schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

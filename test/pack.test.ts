@@ -5,11 +5,11 @@ import {
   concatVarlen,
   decompose,
   floorLog2,
-  groupByBudget,
   growP2Odds,
   IGNORE_INDEX,
   packDefaults,
   packDocument,
+  varlenRows,
 } from '../stages/pack/index.ts';
 
 const opts = { minLog2: 8, maxLog2: 13, minFollow: 1 };
@@ -159,9 +159,15 @@ describe('Grow-P2 curriculum', () => {
 });
 
 describe('varlen rows', () => {
-  it('groups greedily under the budget', () => {
-    expect(groupByBudget([300, 400, 500, 200, 1000], 1000)).toEqual([2, 2, 1]);
-    expect(() => groupByBudget([2000], 1000)).toThrow(RangeError);
+  it('groups greedily under the budget', async () => {
+    const parts = [300, 400, 500, 200, 1000].map((n, i) => ({
+      doc_id: `d${i}`, chunk_index: 0, input_ids: new Int32Array(n), labels: new Int32Array(n), position_ids: new Float32Array(n), image_spans: [],
+    }));
+    const rows = [];
+    for await (const r of varlenRows(parts, 1000)) rows.push(r);
+    expect(rows.map((r) => Array.from(r.cu_seqlens))).toEqual([[0, 300, 700], [0, 500, 700], [0, 1000]]);
+    const big = varlenRows([parts[4]!], 999);
+    await expect(big.next()).rejects.toThrow(RangeError);
   });
 
   it('concatenates with cu_seqlens, restarts positions and ignores each first token', () => {

@@ -5,25 +5,6 @@
  */
 import { IGNORE_INDEX, type ImageSpanRow } from './chunks.ts';
 
-/** Greedy, order-preserving grouping: consecutive lengths whose sum stays ≤ budget. Returns group sizes. */
-export function groupByBudget(lengths: readonly number[], budget: number): number[] {
-  const groups: number[] = [];
-  let count = 0;
-  let total = 0;
-  for (const n of lengths) {
-    if (n > budget) throw new RangeError(`a sequence of ${n} tokens exceeds the row budget ${budget}`);
-    if (count > 0 && total + n > budget) {
-      groups.push(count);
-      count = 0;
-      total = 0;
-    }
-    count++;
-    total += n;
-  }
-  if (count > 0) groups.push(count);
-  return groups;
-}
-
 export interface VarlenPart {
   doc_id: string;
   chunk_index: number;
@@ -72,4 +53,25 @@ export function concatVarlen(parts: readonly VarlenPart[]): VarlenRow {
     row.cu_seqlens[i + 1] = at;
   });
   return row;
+}
+
+/**
+ * Greedy, order-preserving rows: consecutive parts are concatenated while the row stays within
+ * `budget` tokens. Streams: at most one row's parts are held in memory.
+ */
+export async function* varlenRows(parts: AsyncIterable<VarlenPart> | Iterable<VarlenPart>, budget: number): AsyncGenerator<VarlenRow> {
+  let pending: VarlenPart[] = [];
+  let total = 0;
+  for await (const p of parts) {
+    const n = p.input_ids.length;
+    if (n > budget) throw new RangeError(`a sequence of ${n} tokens exceeds the row budget ${budget}`);
+    if (pending.length > 0 && total + n > budget) {
+      yield concatVarlen(pending);
+      pending = [];
+      total = 0;
+    }
+    pending.push(p);
+    total += n;
+  }
+  if (pending.length > 0) yield concatVarlen(pending);
 }
