@@ -19,7 +19,7 @@ const USAGE = `usage: corpus <command> [options]
 
 commands:
   run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
-      [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet]
+      [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet] [--pack]
   extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
@@ -58,6 +58,7 @@ const runCommand: Command = async (argv) => {
     rank: { type: 'string' },
     'world-size': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    pack: { type: 'boolean' },
   });
   if (positionals.length === 0) throw new UsageError('corpus run needs inputs: WARC files, HTML files or directories');
   if (!values.out) throw new UsageError('corpus run needs --out DIR (where the Parquet shards go)');
@@ -83,6 +84,8 @@ const runCommand: Command = async (argv) => {
     process.stderr.write(`failed units (rerun the same command to retry them):\n${result.unitsFailed.map((f) => `  ${f.unit}: ${f.error}`).join('\n')}\n`);
     return 3;
   }
+  if (values.pack && worldSize > 1) process.stderr.write(`--pack skipped with --world-size ${worldSize}: run corpus pack ${values.out} once every rank is done\n`);
+  else if (values.pack) await (await import('./commands/pack.ts')).packAfterRun(values.out, config);
   return 0;
 };
 

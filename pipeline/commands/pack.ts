@@ -10,7 +10,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, UsageError } from '../cli.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { openCorpus } from '../query.ts';
 import { Db, ParquetTableWriter, type Row } from '../../stages/lib/duckdb.ts';
 import { segmentImageSpans } from '../../stages/lib/v2pe.ts';
@@ -258,4 +258,10 @@ export function formatPackSummary(m: PackManifest): string {
   }
   lines.push(`${m.seconds.toFixed(1)} s, ${(m.tokens.input / Math.max(m.seconds, 1e-9) / 1e6).toFixed(2)} M tokens/s`);
   return lines.join('\n') + '\n';
+}
+
+/** `corpus run --pack`: pack with the run's config once the run is complete. */
+export async function packAfterRun(outDir: string, config: Config): Promise<void> {
+  const m = await packCorpus(outDir, config.pack);
+  process.stderr.write(formatPackSummary(m));
 }
