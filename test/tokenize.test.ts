@@ -103,6 +103,19 @@ describe('tokenize stage', () => {
     expect(r.imagesWithoutSize).toBe(1);
   });
 
+  it('can leave out images without bytes (no image_id)', async () => {
+    const tok = await loadTokenizer(null, 'native');
+    const ids = resolveTokenIds(tok, tokenizeDefaults);
+    const segs = segments();
+    segs[1]!.image_id = 'abc';
+    const r = await tokenizeSegments(segs, tok, ids, { ...tokenizeDefaults, skipImagesWithoutId: true });
+    expect(segs.map((s) => s.tiles ?? null)).toEqual([null, 13, null, 0]);
+    expect(segs[3]!.tokens).toBe(0);
+    expect(r.imagesSkipped).toBe(1);
+    expect(r.numImageTokens).toBe(3330);
+    expect(r.inputIds.filter((x) => x === ids.imgStart).length).toBe(1);
+  });
+
   it('runs as a stage: signals, counters', async () => {
     const counters = new Counters();
     const ctx: StageContext = {

@@ -8,7 +8,7 @@
  * half-written pack and a rerun does not duplicate rows.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse, UsageError } from '../cli.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { openCorpus } from '../query.ts';
@@ -116,13 +116,18 @@ interface SegmentLite {
   image_id: string | null;
 }
 
-/** Pack the docs of `outDir` into `outDir/packed`. */
-export async function packCorpus(outDir: string, opts: PackConfig, log: (msg: string) => void = () => {}): Promise<PackManifest> {
+/** Pack the docs of `outDir` into `dest` (default `outDir/packed`). */
+export async function packCorpus(
+  outDir: string,
+  opts: PackConfig,
+  log: (msg: string) => void = () => {},
+  dest: string = join(outDir, 'packed'),
+): Promise<PackManifest> {
   checkDecomposeOptions(opts);
   const started = performance.now();
   const reader = await openCorpus(outDir);
   const writerDb = await Db.open();
-  const tmp = join(outDir, `.packed-tmp-${process.pid}`);
+  const tmp = join(dirname(dest), `.packed-tmp-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   const writers = new Map<number, BucketWriter>();
@@ -160,9 +165,8 @@ export async function packCorpus(outDir: string, opts: PackConfig, log: (msg: st
   m.tokens.share_packed = m.tokens.input > 0 ? m.tokens.packed / m.tokens.input : 0;
   m.seconds = (performance.now() - started) / 1000;
   await writeFile(join(tmp, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
-  const final = join(outDir, 'packed');
-  await rm(final, { recursive: true, force: true });
-  await rename(tmp, final);
+  await rm(dest, { recursive: true, force: true });
+  await rename(tmp, dest);
   log(`packed ${m.docs.packed}/${m.docs.read} docs, ${m.tokens.packed}/${m.tokens.input} tokens (${(100 * m.tokens.share_packed).toFixed(2)}%) in ${m.seconds.toFixed(1)} s`);
   return m;
 

@@ -39,6 +39,11 @@ export interface TokenizeConfig {
     /** Tiles for an image whose width/height are unknown (not decoded, no declared size); counted as image:no_size. */
     fallbackTiles: number;
   };
+  /**
+   * Leave out images that have no image_id (the images stage could not get their bytes, so a trainer
+   * has no pixels for them): they get 0 tokens. Off by default so runs without the images stage keep images.
+   */
+  skipImagesWithoutId: boolean;
   /** Documents in flight (the native backend tokenizes off the main thread). */
   concurrency: number;
 }
@@ -60,6 +65,7 @@ export const tokenizeDefaults: TokenizeConfig = {
     fixedTiles: 1,
     fallbackTiles: 1, // one 448 px tile: the smallest an InternVL image can take
   },
+  skipImagesWithoutId: false,
   concurrency: 4,
 };
 
@@ -104,6 +110,8 @@ export interface DocTokens {
   numTiles: number;
   /** Images without a known size (they got fallbackTiles). */
   imagesWithoutSize: number;
+  /** Images left out because they have no image_id (skipImagesWithoutId). */
+  imagesSkipped: number;
   /** Text segments that spelled an added token (tokenized as plain characters). */
   literalTexts: number;
 }
@@ -129,9 +137,14 @@ export async function tokenizeSegments(
   let numImageTokens = 0;
   let numTiles = 0;
   let imagesWithoutSize = 0;
+  let imagesSkipped = 0;
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i]!;
-    if (s.kind === 'image') {
+    if (s.kind === 'image' && cfg.skipImagesWithoutId && !s.image_id) {
+      s.tokens = 0;
+      s.tiles = 0;
+      imagesSkipped++;
+    } else if (s.kind === 'image') {
       const known = (s.width ?? 0) > 0 && (s.height ?? 0) > 0;
       let tiles: number;
       if (cfg.image.mode === 'fixed') tiles = cfg.image.fixedTiles;
@@ -161,6 +174,7 @@ export async function tokenizeSegments(
     numImageTokens,
     numTiles,
     imagesWithoutSize,
+    imagesSkipped,
     literalTexts: encoded.literalTexts,
   };
 }
@@ -195,6 +209,7 @@ export const tokenizeStage = docStage<Doc, Doc>({
     const { tok, ids } = await tokenizerFor(cfg);
     const r = await tokenizeSegments(doc.segments, tok, ids, cfg);
     if (r.imagesWithoutSize > 0) ctx.counters.add('image:no_size', r.imagesWithoutSize);
+    if (r.imagesSkipped > 0) ctx.counters.add('image:skipped_no_id', r.imagesSkipped);
     if (r.literalTexts > 0) ctx.counters.add('text:added_token_literal', r.literalTexts);
     ctx.counters.add('tokens:text', r.numTextTokens);
     ctx.counters.add('tokens:image', r.numImageTokens);
