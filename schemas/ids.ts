@@ -4,7 +4,9 @@ import type { Doc, Provenance } from './doc.ts';
 /** Stable document id: the same record always gets the same id, whatever the run or machine. */
 export function docId(url: string, source: Provenance): string {
   const base = source.file.split(/[\\/]/).pop() ?? source.file;
-  const identity = source.recordId ? `${url}\n${source.recordId}` : `${url}\n${base}\n${source.offset}`;
+  // The file is part of the identity: archives are often cut from one another (the same record in
+  // two files), and rows must stay unique per record read; content duplicates are dedup's job.
+  const identity = `${url}\n${source.recordId ?? ''}\n${base}\n${source.offset}`;
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
 

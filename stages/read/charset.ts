@@ -26,9 +26,9 @@ function bomCharset(b: Uint8Array): { charset: string; skip: number } | null {
   return null;
 }
 
-/** <meta charset=x> or <meta http-equiv=content-type content="...charset=x"> in the first 1024 bytes. */
+/** <meta charset=x> or <meta http-equiv=content-type content="...charset=x"> in the first 8 KiB (pages often put it after long scripts, past the 1 KiB of the spec). */
 export function metaCharset(b: Uint8Array): string | null {
-  const head = Buffer.from(b.subarray(0, 1024)).toString('latin1');
+  const head = Buffer.from(b.subarray(0, 8192)).toString('latin1');
   const m =
     /<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)/i.exec(head) ??
     /<meta[^>]+content\s*=\s*["'][^"']*charset\s*=\s*([a-zA-Z0-9_:.\-]+)/i.exec(head);

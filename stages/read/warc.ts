@@ -6,12 +6,12 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { brotliDecompressSync } from 'node:zlib';
 import { WARCParser, type WARCRecord } from 'warcio';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
 import { decodeHtml } from './charset.ts';
+import { decodeHttpBody } from './body.ts';
 
 export type ArchiveFormat = 'warc' | 'arc' | 'wacz' | 'unknown';
 
@@ -130,23 +130,19 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
         ctx.reject(shellDoc(url, source, fetchedAt), 'too_large', `${record.warcContentLength} bytes > read.maxHtmlBytes`);
         continue;
       }
+      const headers: Record<string, string> = {};
+      if (record.httpHeaders) for (const [k, v] of record.httpHeaders.headers) headers[k.toLowerCase()] ??= v;
       let body: Uint8Array;
       try {
-        body = await record.readFully(true);
+        // Raw payload, decoded by us: warcio's own decoding gives nothing for a cut gzip body.
+        const decodedBody = decodeHttpBody(await record.readFully(false), headers);
+        body = decodedBody.body;
+        for (const w of decodedBody.warnings) ctx.counters.add(`warning:${w}`);
       } catch (err) {
         ctx.counters.add('error:body_read');
         ctx.reject(shellDoc(url, source, fetchedAt), 'error:body_read', (err as Error).message);
         return; // the stream is in an unknown state after a failed body read
       }
-      if ((header(record, 'content-encoding') ?? '').toLowerCase().includes('br')) {
-        try {
-          body = brotliDecompressSync(body);
-        } catch {
-          ctx.counters.add('warning:brotli_undecodable');
-        }
-      }
-      const headers: Record<string, string> = {};
-      if (record.httpHeaders) for (const [k, v] of record.httpHeaders.headers) headers[k.toLowerCase()] ??= v;
       const decoded = decodeHtml(body, {
         contentType,
         hint: record.warcHeader('WARC-Identified-Content-Charset') ?? null,
@@ -198,7 +194,9 @@ async function* recoveredResponse(record: WARCRecord, url: string, offset: numbe
     ctx.reject(shellDoc(url, source, fetchedAt), `http_status_${http.status}`, 'record recovered after a Content-Length mismatch');
     return;
   }
-  const decoded = decodeHtml(http.body, { contentType: http.headers['content-type'] });
+  const { body, warnings } = decodeHttpBody(http.body, http.headers);
+  for (const w of warnings) ctx.counters.add(`warning:${w}`);
+  const decoded = decodeHtml(body, { contentType: http.headers['content-type'] });
   ctx.counters.add(`charset:${decoded.source}`);
   yield {
     url,
@@ -208,7 +206,7 @@ async function* recoveredResponse(record: WARCRecord, url: string, offset: numbe
     html: decoded.text,
     charset: decoded.charset,
     charsetSource: decoded.source,
-    bytes: http.body.length,
+    bytes: body.length,
     source,
   };
 }
