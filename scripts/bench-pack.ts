@@ -76,7 +76,7 @@ for (const [backend, inFlight] of [['js', 1], ['native', 1], ['native', 4]] as c
 if (values.run) {
   const run = values.run;
   const db = await openCorpus(run);
-  const sql = `SELECT doc_id, input_ids, list_transform(segments, lambda s: {'kind': s.kind, 'tokens': s.tokens, 'tiles': s.tiles, 'delta': s.delta, 'image_id': s.image_id}) AS segments FROM docs ORDER BY doc_id`;
+  const sql = `SELECT doc_id, input_ids, list_transform(segments, lambda s: {'kind': s.kind, 'tokens': s.tokens, 'tiles': s.tiles, 'delta': s.delta, 'image_id': s.image_id}) AS segments FROM docs`;
   // reference: stream the docs' token lists from Parquet into JS, nothing else
   let t0 = performance.now();
   const mem: { id: string; ids: number[]; images: DocImage[] }[] = [];

@@ -3,22 +3,8 @@ import fc from 'fast-check';
 import { v2pePositions, V2PE_DELTAS, segmentImageSpans } from '../stages/lib/v2pe.ts';
 import { positionsStage, sampleDelta } from '../stages/positions/index.ts';
 import { defaultConfig, type Config } from '../pipeline/config.ts';
-import type { StageContext } from '../pipeline/stage.ts';
-import { Counters } from '../pipeline/stats.ts';
+import { testContext } from './helpers/context.ts';
 import type { Doc, Segment } from '../schemas/doc.ts';
-
-function context(config: Config, rejected: { reason: string; detail?: string | null }[] = []): StageContext {
-  return {
-    config,
-    counters: new Counters(),
-    reject: (_doc, reason, detail) => rejected.push({ reason, detail }),
-    emit: () => {},
-    resources: new Map(),
-    unit: 'test',
-    signal: new AbortController().signal,
-    log: () => {},
-  };
-}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -116,7 +102,7 @@ describe('positions stage', () => {
 
   it('fixed δ reproduces the worked example and stores δ on the image segment', async () => {
     const config: Config = { ...defaultConfig, positions: { ...defaultConfig.positions, deltaMode: 'fixed', delta: 1 / 16 } };
-    const [out] = await collect(positionsStage.transform(from([doc('d1', segments(), ids)]), context(config)));
+    const [out] = await collect(positionsStage.transform(from([doc('d1', segments(), ids)]), testContext(config)));
     const pos = out!.signals.position_ids as number[];
     expect(pos[3339]).toBe(219);
     expect(pos[3344]).toBe(224);
@@ -127,7 +113,7 @@ describe('positions stage', () => {
   it('sampled δ is deterministic per (seed, doc, image) and covers the V2PE set', async () => {
     const run = async (seed: number) => {
       const config: Config = { ...defaultConfig, positions: { ...defaultConfig.positions, seed } };
-      const [out] = await collect(positionsStage.transform(from([doc('d1', segments(), ids)]), context(config)));
+      const [out] = await collect(positionsStage.transform(from([doc('d1', segments(), ids)]), testContext(config)));
       return out!;
     };
     const a = await run(7);
@@ -140,12 +126,12 @@ describe('positions stage', () => {
   });
 
   it('a document whose segments do not match its tokens goes to rejects, the batch goes on', async () => {
-    const rejected: { reason: string }[] = [];
+    const ctx = testContext(defaultConfig);
     const bad = doc('bad', segments(), ids.slice(0, 100));
     const good = doc('good', segments(), ids);
-    const out = await collect(positionsStage.transform(from([bad, good]), context(defaultConfig, rejected)));
+    const out = await collect(positionsStage.transform(from([bad, good]), ctx));
     expect(out.map((d) => d.id)).toEqual(['good']);
-    expect(rejected[0]!.reason).toBe('error:segments_mismatch');
+    expect(ctx.rejects.map((r) => [r.doc.id, r.reason])).toEqual([['bad', 'error:segments_mismatch']]);
   });
 
   it('segmentImageSpans finds offsets from per-segment token counts', () => {

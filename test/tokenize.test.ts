@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer, splitAddedTokenLiterals } from '../stages/tokenize/tokenizer.ts';
 import { resolveTokenIds, tokenizeDefaults, tokenizeSegments, tokenizeStage } from '../stages/tokenize/index.ts';
-import { defaultConfig, type Config } from '../pipeline/config.ts';
-import { Counters } from '../pipeline/stats.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { defaultConfig } from '../pipeline/config.ts';
+import { testContext } from './helpers/context.ts';
 import type { Doc, Segment } from '../schemas/doc.ts';
 
 const CORPUS = '/work/shared/corpus/html';
@@ -117,17 +116,8 @@ describe('tokenize stage', () => {
   });
 
   it('runs as a stage: signals, counters', async () => {
-    const counters = new Counters();
-    const ctx: StageContext = {
-      config: defaultConfig as Config,
-      counters,
-      reject: () => {},
-      emit: () => {},
-      resources: new Map(),
-      unit: 'test',
-      signal: new AbortController().signal,
-      log: () => {},
-    };
+    const ctx = testContext(defaultConfig);
+    const counters = ctx.counters;
     const doc: Doc = {
       id: 'd', url: 'https://example.org/', domain: 'example.org', title: null, fetchedAt: null,
       source: { file: 'x', offset: 0, recordId: null, recordType: 'file' }, lang: null, langScore: null,

@@ -2,7 +2,7 @@
  * `corpus pack <out-dir>`: Dataset Decomposition of the tokenized documents of a run into
  * power-of-two buckets, written as `packed/len=N/part-NNNNN.parquet` + `packed/manifest.json`.
  *
- * Streams `docs` in doc_id order (deterministic whatever the shard order), decomposes each document
+ * Streams `docs` in shard order (deterministic for the same shards), decomposes each document
  * with the MM-DD rules (stages/pack), and writes each bucket's rows through DuckDB. Everything goes to a
  * hidden temporary directory first and replaces `packed/` in one rename, so a crash never leaves a
  * half-written pack and a rerun does not duplicate rows.
@@ -146,9 +146,11 @@ export async function packCorpus(
     if (!cols.some((c) => c.column_name === 'input_ids')) {
       throw new UsageError(`${outDir}/docs has no input_ids: run the pipeline with the tokenize and positions stages first`);
     }
+    // No ORDER BY: sorting every token list would cost more than the packing. DuckDB keeps the scan in
+    // file order (sorted glob, preserve_insertion_order), so the same docs shards give the same rows.
     const sql = `SELECT doc_id, input_ids,
         list_transform(segments, lambda s: {'kind': s.kind, 'tokens': s.tokens, 'tiles': s.tiles, 'delta': s.delta, 'image_id': s.image_id}) AS segments
-      FROM docs ORDER BY doc_id`;
+      FROM docs`;
     for await (const batch of reader.batches(sql)) {
       for (const row of batch) await packRow(row);
     }
