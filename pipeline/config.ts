@@ -10,6 +10,9 @@ import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
 import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
@@ -23,6 +26,9 @@ export interface Config {
   write: WriteConfig;
   fetch: FetchConfig;
   images: ImagesConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
@@ -32,6 +38,9 @@ export const defaultConfig: Config = {
   write: writeDefaults,
   fetch: fetchDefaults,
   images: imagesDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {
