@@ -24,6 +24,8 @@ commands:
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
+      [--out report.html] [--sample N]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
   help                        this text`;
 
@@ -124,6 +126,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
