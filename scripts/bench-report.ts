@@ -19,11 +19,11 @@ import { SEGMENT_STRUCT } from '../schemas/tables.ts';
 const { values } = parseArgs({ options: { docs: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, measure: { type: 'boolean' } } });
 const N = Number(values.docs ?? 1_000_000);
 const dir = values.dir ?? '/tmp/bench-report';
-const SHARDS = 20;
+const SHARD_ROWS = 5000;
 
 async function generate(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-  for (const t of ['docs', 'rejects', 'stats', 'images']) await mkdir(join(dir, t), { recursive: true });
+  for (const t of ['stats', 'images']) await mkdir(join(dir, t), { recursive: true });
   const db = await Db.open({ threads: 2 });
   const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#4a8' } }).png().toBuffer();
   // Segments: heading, paragraph, image, paragraph; sizes vary with i so the histograms have shape.
@@ -41,16 +41,14 @@ async function generate(): Promise<void> {
     (5 + 27 * (1 + (${i} * 7919) % 40) + 28 * (1 + (${i} * 104729) % 25))::INTEGER AS num_chars,
     (10 + (${i} * 7919) % 400)::INTEGER AS num_words, ((${i} * 17) % 1000) / 1000.0 AS quality_score,
     (300 + (${i} * 7919) % 4000)::INTEGER AS num_tokens`;
-  const per = Math.ceil(N / SHARDS);
-  for (let s = 0; s < SHARDS; s++) {
-    const range = `range(${s * per}, ${Math.min(N, (s + 1) * per)}) t(i)`;
-    await db.run(`COPY (SELECT ${row('i')} FROM ${range}) TO ${sqlString(join(dir, 'docs', `part-${s}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
-  }
+  // Files of SHARD_ROWS rows, one row group each, as `corpus run` writes them (write.shardRows).
+  const shards = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${SHARD_ROWS}, ROW_GROUPS_PER_FILE 1, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE`;
+  await db.run(`COPY (SELECT ${row('i')} FROM range(${N}) t(i)) TO ${sqlString(join(dir, 'docs'))} (${shards})`);
   const rejects = Math.ceil(N / 5);
   await db.run(
     `COPY (SELECT ${row('(i + 100000000)')}, ['quality','quality','langid','dedup','images'][1 + i % 5] AS stage,
        ['too_few_words','low_quality','lang_low_score','near_dup','too_few_images'][1 + i % 5] AS reason, 'synthetic' AS detail
-     FROM range(${rejects}) t(i)) TO ${sqlString(join(dir, 'rejects', 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`,
+     FROM range(${rejects}) t(i)) TO ${sqlString(join(dir, 'rejects'))} (${shards})`,
   );
   await db.run(
     `COPY (SELECT 'synthetic' AS unit, * FROM (VALUES ('read', 'html', ${N + rejects}.0), ('extract', 'in', ${N + rejects}.0), ('extract', 'out', ${N + rejects}.0),

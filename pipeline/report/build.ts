@@ -61,8 +61,9 @@ async function overview(db: Db, schema: Schema): Promise<QueryResult> {
   if (has(schema, 'images')) parts.push('(SELECT count(*) FROM images) AS images');
   if (has(schema, 'packed')) parts.push('(SELECT count(*) FROM packed) AS packed_sequences');
   const sql = `SELECT ${parts.join(',\n       ')}`;
+  const t0 = performance.now();
   const { columns, rows } = await db.table(sql);
-  return { sql, columns, rows };
+  return { sql, columns, rows, seconds: (performance.now() - t0) / 1000 };
 }
 
 function dataTable(q: QueryResult, maxRows = 50): string {
@@ -76,8 +77,9 @@ function dataTable(q: QueryResult, maxRows = 50): string {
 function sqlDetails(queries: QueryResult[], outDir: string): string {
   if (queries.length === 0) return '';
   const rows = queries.reduce((n, q) => n + q.rows.length, 0);
+  const seconds = queries.reduce((n, q) => n + (q.seconds ?? 0), 0);
   return (
-    `<details class="sql"><summary>SQL and data (${rows} row${rows === 1 ? '' : 's'})</summary>` +
+    `<details class="sql"><summary>SQL and data (${rows} row${rows === 1 ? '' : 's'}, ${seconds.toFixed(2)} s)</summary>` +
     queries.map((q) => `<pre>${esc(q.sql)}</pre>${dataTable(q)}`).join('') +
     `<p class="desc">Rerun: <code>npx corpus query ${esc(outDir)} "…"</code></p></details>`
   );
@@ -108,8 +110,11 @@ export async function buildReport(outDir: string, opts: ReportOptions = {}): Pro
     const counts = await overview(db, schema);
     charts = await buildCharts({ db, schema, config });
     const docSql: string[] = [];
-    const docs = await sampleDocuments(db, schema, n, docSql);
+    const t0 = performance.now();
+    const docs = await sampleDocuments(db, outDir, schema, n, docSql);
+    const t1 = performance.now();
     const { thumbs, note } = await loadThumbnails(db, schema, docs, docSql);
+    const sampleTimes = `sample ${((t1 - t0) / 1000).toFixed(2)} s, images ${((performance.now() - t1) / 1000).toFixed(2)} s`;
     documents = docs.length;
     const thresholds = new Map<string, Threshold[]>(signalColumns(schema).map((c) => [c, thresholdsFor(c, config)]));
     const seconds = (performance.now() - started) / 1000;
@@ -131,7 +136,7 @@ export async function buildReport(outDir: string, opts: ReportOptions = {}): Pro
       `<label>Reason <select id="f-reason"><option value="">any</option>${reasons.map((r) => `<option value="${esc(r)}">${esc(r)}</option>`).join('')}</select></label>`,
       `<label>Text <input id="f-text" type="search" placeholder="search the sample"></label><span class="count" id="f-count"></span></div>`,
       docs.length ? docs.map((d, i) => renderDocument(d, i, thumbs, thresholds)).join('') : '<p class="skipped">No documents in this output.</p>',
-      `<details class="sql"><summary>SQL of the sample</summary>${docSql.map((s) => `<pre>${esc(s)}</pre>`).join('')}</details>`,
+      `<details class="sql"><summary>SQL of the sample (${sampleTimes})</summary>${docSql.map((s) => `<pre>${esc(s)}</pre>`).join('')}</details>`,
       '</section>',
     ].join('');
 

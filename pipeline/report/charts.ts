@@ -15,6 +15,8 @@ export interface QueryResult {
   sql: string;
   columns: string[];
   rows: unknown[][];
+  /** Wall time of the query. */
+  seconds?: number;
 }
 
 export interface Chart {
@@ -44,8 +46,9 @@ class ChartQueryError extends Error {
 
 async function query(db: Db, sql: string): Promise<QueryResult> {
   try {
+    const t0 = performance.now();
     const { columns, rows } = await db.table(sql);
-    return { sql, columns, rows };
+    return { sql, columns, rows, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     throw new ChartQueryError(sql, e);
   }

@@ -5,6 +5,7 @@
  * language of the kept documents and every drop reason shows up; only the sampled rows are read
  * whole, so the cost does not grow with the size of the corpus beyond one pass over those columns.
  */
+import { join, resolve } from 'node:path';
 import { quoteIdent } from '../../schemas/tables.ts';
 import { sqlString, type Db, type Row } from '../../stages/lib/duckdb.ts';
 import { esc, fmtNum, safeHref } from './html.ts';
@@ -59,12 +60,34 @@ ORDER BY rank_in_group, hash(doc_id)
 LIMIT ${n}`;
 }
 
-function fetchSql(table: string, columns: string[], ids: string[]): string {
-  return `SELECT ${columns.map(quoteIdent).join(', ')}\nFROM ${table}\nWHERE doc_id IN (${ids.map(sqlString).join(', ')})`;
+/** The Parquet files of a table, as openCorpus globs them. */
+function tableGlob(outDir: string, table: string): string {
+  return join(resolve(outDir), table, '**', 'part-*.parquet');
+}
+
+const idList = (ids: string[]) => ids.map(sqlString).join(', ');
+
+/**
+ * Read the sampled rows whole. Through the view, DuckDB would decode every row's segments to find
+ * 20 of them; instead the files holding them are found first (doc_id column only), then only
+ * those files are read: the cost follows the sample, not the corpus.
+ */
+async function fetchRows(db: Db, outDir: string, table: string, columns: string[], ids: string[], sqlLog: string[]): Promise<Row[]> {
+  const locate = `SELECT DISTINCT filename\nFROM read_parquet(${sqlString(tableGlob(outDir, table))}, filename = true)\nWHERE doc_id IN (${idList(ids)})`;
+  const files = (await db.all(locate)).map((r) => String(r.filename));
+  if (files.length === 0) return [];
+  const fetch = `SELECT ${columns.map(quoteIdent).join(', ')}\nFROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = true)\nWHERE doc_id IN (${idList(ids)})`;
+  sqlLog.push(shorten(locate), shorten(fetch));
+  return db.all(fetch);
+}
+
+/** Long id and file lists cut for display. */
+function shorten(sql: string): string {
+  return sql.replace(/(\[|IN \()([^\])]{240})[^\])]*/g, '$1$2 …');
 }
 
 /** Sample `n` kept and `n` rejected documents and read them whole. */
-export async function sampleDocuments(db: Db, schema: Schema, n: number, sqlLog: string[]): Promise<SampledDoc[]> {
+export async function sampleDocuments(db: Db, outDir: string, schema: Schema, n: number, sqlLog: string[]): Promise<SampledDoc[]> {
   const out: { kept: SampledDoc[]; rejected: SampledDoc[] } = { kept: [], rejected: [] };
   for (const [table, kind] of [['docs', 'kept'], ['rejects', 'rejected']] as const) {
     const cols = schema.get(table);
@@ -75,10 +98,8 @@ export async function sampleDocuments(db: Db, schema: Schema, n: number, sqlLog:
     const ids = (await db.all(sample)).map((r) => String(r.doc_id));
     if (ids.length === 0) continue;
     const wanted = [...scalarColumns(schema, table), ...(cols.has('segments') ? ['segments'] : [])];
-    const fetch = fetchSql(table, wanted, ids);
-    sqlLog.push(fetch.replace(/IN \((.{200}).*\)$/s, 'IN ($1 …)'));
     const byId = new Map<string, Row>();
-    for (const r of await db.all(fetch)) if (!byId.has(String(r.doc_id))) byId.set(String(r.doc_id), r);
+    for (const r of await fetchRows(db, outDir, table, wanted, ids, sqlLog)) if (!byId.has(String(r.doc_id))) byId.set(String(r.doc_id), r);
     for (const id of ids) {
       const row = byId.get(id);
       if (row) out[kind].push({ kind, row });
@@ -114,7 +135,7 @@ export async function loadThumbnails(db: Db, schema: Schema, docs: SampledDoc[],
   }
   if (wanted.length === 0) return { thumbs, note: null };
   const sql = `SELECT image_id, any_value(bytes) AS bytes\nFROM images\nWHERE image_id IN (${wanted.map(sqlString).join(', ')}) AND bytes IS NOT NULL\nGROUP BY image_id`;
-  sqlLog.push(sql.replace(/IN \((.{200}).*\) AND/s, 'IN ($1 …) AND'));
+  sqlLog.push(shorten(sql));
   const rows = await db.allJS(sql);
   // A few at a time: sharp runs on libuv threads, and the machine is shared.
   for (let i = 0; i < rows.length; i += 4) {
