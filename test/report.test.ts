@@ -21,6 +21,7 @@ import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { writeReport } from '../pipeline/report/build.ts';
 import { thresholdsFor } from '../pipeline/report/thresholds.ts';
+import { niceStep } from '../pipeline/report/charts.ts';
 import { esc } from '../pipeline/report/html.ts';
 import { DOC_BASE_COLUMNS } from '../schemas/tables.ts';
 import type { ColumnSpec, Doc, Segment } from '../schemas/doc.ts';
@@ -336,5 +337,15 @@ describe('thresholds are found by name in the run config', () => {
     expect(thresholdsFor('nsfw_score', config)).toEqual([]);
     expect(thresholdsFor('store_side', config)).toEqual([]);
     expect(DOC_BASE_COLUMNS.some((c) => c.name === 'lang_score')).toBe(true);
+  });
+});
+
+describe('signal bins', () => {
+  it('use round widths, whole numbers for integer signals', () => {
+    expect(niceStep(0.0495, false)).toBe(0.05);
+    expect(niceStep(0.05, true)).toBe(1);
+    expect(niceStep(20.5, true)).toBe(25);
+    expect(niceStep(3, true)).toBe(5);
+    expect(niceStep(0, false)).toBe(1);
   });
 });

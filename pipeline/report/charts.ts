@@ -410,7 +410,7 @@ function sqlNumber(v: number): string {
 
 /** The smallest 1, 2, 2.5 or 5 × 10^k at least `raw` (whole numbers only when `integral`). */
 export function niceStep(raw: number, integral: boolean): number {
-  if (!(raw > 0)) return 1;
+  if (!(raw > 0) || (integral && raw <= 1)) return 1;
   const pow = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 2.5, 5, 10]) {
     const step = m * pow;

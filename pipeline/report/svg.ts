@@ -115,7 +115,8 @@ export function histogram(
   const top = 12 + legendRow + markers.length * 16;
   const plotH = 150;
   const longest = Math.max(1, ...bins.map((b) => (b.tick ?? b.label).length));
-  const plotW = width - left - right;
+  // Few bins stay narrow (at most 80 px) rather than stretching over the whole width.
+  const plotW = Math.min(width - left - right, 80 * Math.max(bins.length, 1));
   const bw = plotW / Math.max(bins.length, 1);
   // Rotate the tick labels when they would overlap, and show every k-th one when still too dense.
   const rotate = longest * CHAR_W > bw - 2;
@@ -127,7 +128,7 @@ export function histogram(
   const parts: string[] = [];
   for (const f of [0, 0.5, 1]) {
     const y = yOf(max * f);
-    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}"/>`);
+    parts.push(`<line class="grid" x1="${left}" x2="${left + plotW}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}"/>`);
     parts.push(`<text class="tick" x="${left - 4}" y="${(y + 4).toFixed(1)}" text-anchor="end">${esc(fmtNum(max * f))}</text>`);
   }
   bins.forEach((b, i) => {
@@ -154,11 +155,11 @@ export function histogram(
       );
     }
   });
-  parts.push(`<line class="axis" x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}"/>`);
+  parts.push(`<line class="axis" x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}"/>`);
   markers.forEach((m, i) => {
     const x = left + Math.min(Math.max(m.at, 0), bins.length) * bw;
     // Labels near the right edge grow leftwards so they stay inside the chart.
-    const toLeft = x + m.label.length * CHAR_W > width - right;
+    const toLeft = x + m.label.length * CHAR_W > width - right && x - m.label.length * CHAR_W > 0;
     parts.push(
       `<g class="threshold"><line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${top - 18 - 16 * i}" y2="${top + plotH}"/>` +
         `<text x="${(toLeft ? x - 3 : x + 3).toFixed(1)}" y="${top - 6 - 16 * i}" text-anchor="${toLeft ? 'end' : 'start'}">${esc(m.label)}</text></g>`,
