@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
@@ -19,6 +22,9 @@ export interface Config {
   read: ReadConfig;
   extract: ExtractConfig;
   write: WriteConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
@@ -26,6 +32,9 @@ export const defaultConfig: Config = {
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {
