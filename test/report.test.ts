@@ -19,6 +19,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
+import { packAfterRun } from '../pipeline/commands/pack.ts';
 import { writeReport } from '../pipeline/report/build.ts';
 import { thresholdsFor } from '../pipeline/report/thresholds.ts';
 import { niceStep } from '../pipeline/report/charts.ts';
@@ -93,7 +94,9 @@ describe('corpus report over a pipeline run on ../shared/corpus WARCs', () => {
 
   beforeAll(async () => {
     out = join(tmp, 'run');
-    await runCorpus({ inputs: INPUTS, out, config: loadConfig(), progress: false });
+    const config = loadConfig();
+    await runCorpus({ inputs: INPUTS, out, config, progress: false });
+    await packAfterRun(out, config); // packed/len=N/ as `corpus run --pack` makes it
     file = join(tmp, 'run-report.html');
     const t0 = performance.now();
     const { stderr } = await run(process.execPath, [BIN, 'report', out, '--out', file, '--sample', '10']);
@@ -111,6 +114,10 @@ describe('corpus report over a pipeline run on ../shared/corpus WARCs', () => {
     expect(await bars('languages')).toBeGreaterThan(0);
     expect(await bars('length-chars')).toBeGreaterThan(3);
     expect(await bars('images-per-doc')).toBeGreaterThan(1);
+    expect(await bars('length-tokens')).toBeGreaterThan(3);
+    const buckets = await queryCorpus(out, 'SELECT count(DISTINCT bucket)::INT AS n FROM packed');
+    expect(Number(buckets[0]!.n)).toBeGreaterThan(1);
+    expect(await bars('buckets')).toBe(2 * Number(buckets[0]!.n)); // sequences and tokens per bucket
     // Every section either has a chart with bars or says why it was skipped.
     for (const s of await o.page.locator('section.chart-section').all()) {
       if ((await s.getAttribute('data-skipped')) === 'true') await expect(s.locator('.skipped').innerText()).resolves.toMatch(/^Skipped: .+/);
@@ -336,6 +343,7 @@ describe('thresholds are found by name in the run config', () => {
     // Another stage's score is not langid's, and keys without min/max are not thresholds.
     expect(thresholdsFor('nsfw_score', config)).toEqual([]);
     expect(thresholdsFor('store_side', config)).toEqual([]);
+    expect(thresholdsFor('num_tiles', { tokenize: { image: { minTiles: 1, maxTiles: 12 } } })).toEqual([]);
     expect(DOC_BASE_COLUMNS.some((c) => c.name === 'lang_score')).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
  * no list of stages: a numeric config key with a min/max prefix or suffix (`quality.minWords`,
  * `images.nsfwPornMax`, `langid.minScore`) belongs to a column whose name ends with the rest of the
  * key (`num_words`, `images_nsfw_porn_max`, `lang_score`), when what is left of the column name is
- * nothing, `num`, or a word the stage's section name starts with (`lang` of `langid`).
+ * nothing, `num`, or a word the stage's section name starts with (`lang` of `langid`). Only keys
+ * directly in a section count.
  */
 
 export interface Threshold {
@@ -38,7 +39,9 @@ export function thresholdsFor(column: string, config: unknown): Threshold[] {
   const col = words(column);
   const found: Threshold[] = [];
   for (const { path, value } of numericLeaves(config)) {
-    if (path.length < 2) continue;
+    // Filter thresholds sit directly in a stage's section; deeper keys are settings of a part
+    // (e.g. tokenize.image.maxTiles bounds one image, not the document's num_tiles).
+    if (path.length !== 2) continue;
     const section = path[0]!.toLowerCase();
     const key = words(path[path.length - 1]!);
     let bound: 'min' | 'max' | null = null;
