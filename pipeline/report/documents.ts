@@ -200,7 +200,9 @@ export function renderDocument(d: SampledDoc, index: number, thumbs: Map<string,
       `<div class="signals">${sigs
         .map(([k, v]) => {
           const th = thresholds.get(k) ?? [];
-          const out = typeof v === 'number' && violates(v, th);
+          // BIGINT and DECIMAL values arrive as strings.
+          const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+          const out = th.length > 0 && Number.isFinite(n) && violates(n, th);
           const tip = th.map((t) => `${t.key} = ${t.value} (${t.bound})`).join(', ');
           return `<span class="sig${out ? ' out' : ''}"${tip ? ` title="${esc(tip)}"` : ''}><b>${esc(k)}</b> ${esc(fmtValue(v))}</span>`;
         })
