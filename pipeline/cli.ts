@@ -27,6 +27,8 @@ commands:
       [--format table|csv|json]
   crawl <urls.txt> --out F.warc.gz   fetch pages (and --images) politely into a WARC for corpus run
       [--images] [--allow-private-network] [--ignore-robots] [--config f.json]
+  report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
+      [--out report.html] [--sample N]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
   pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
       [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
@@ -141,6 +143,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
   crawl: async () => (await import('./commands/crawl.ts')).crawlCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,
   schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
   'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
