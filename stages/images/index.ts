@@ -167,7 +167,8 @@ class UnitImages {
       p = proc.imageQueue.add(() => this.resolve(url)).catch((err) => {
         // Never expected (every step maps its errors); keep the batch going all the same.
         this.ctx.counters.add('error:image_exception');
-        return rejectedInfo(`error:${String((err as Error)?.message ?? err).slice(0, 100)}`);
+        this.ctx.log(`image ${url.slice(0, 200)}: ${String((err as Error)?.message ?? err).slice(0, 300)}`);
+        return rejectedInfo('error:exception');
       });
       this.byUrl.set(key, p);
     }
