@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
+import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 
@@ -20,6 +21,7 @@ export interface Config {
   run: RunConfig;
   read: ReadConfig;
   extract: ExtractConfig;
+  langid: LangidConfig;
   write: WriteConfig;
 }
 
@@ -27,6 +29,7 @@ export const defaultConfig: Config = {
   run: { docsInFlight: 64, limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
+  langid: langidDefaults,
   write: writeDefaults,
 };
 
