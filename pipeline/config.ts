@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
+import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 
@@ -20,6 +21,7 @@ export interface Config {
   read: ReadConfig;
   extract: ExtractConfig;
   langid: LangidConfig;
+  quality: QualityConfig;
   write: WriteConfig;
 }
 
@@ -28,6 +30,7 @@ export const defaultConfig: Config = {
   read: readDefaults,
   extract: extractDefaults,
   langid: langidDefaults,
+  quality: qualityDefaults,
   write: writeDefaults,
 };
 

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { langidStage } from '../stages/langid/index.ts';
+import { qualityStage } from '../stages/quality/index.ts';
 
 export interface StagePlan {
   /** RawPage -> Doc */
@@ -22,6 +23,7 @@ export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
     // images (before langid), dedup, coherence, tokenize, positions: added as they land.
     langidStage,
+    qualityStage,
   ];
   return { extract: extractStage, docStages };
 }

@@ -42,7 +42,9 @@ export function thresholdRules<T extends { [K in keyof T]: number | null }>(
     const byLang: Record<string, number> = {};
     for (const o of overrides) {
       const v = o[key];
+      // null switches the rule off for that language (JSON has no Infinity).
       if (typeof v === 'number') byLang[o.lang] = v;
+      else if (v === null) byLang[o.lang] = kind === 'min' ? -Infinity : Infinity;
     }
     if (threshold === null && Object.keys(byLang).length === 0) continue;
     // A null default with overrides: only the listed languages are checked.
