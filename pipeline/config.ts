@@ -9,6 +9,7 @@ import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts'
 import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
 import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
+import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 
 export interface RunConfig {
@@ -22,6 +23,7 @@ export interface Config {
   extract: ExtractConfig;
   langid: LangidConfig;
   quality: QualityConfig;
+  safety: SafetyConfig;
   write: WriteConfig;
 }
 
@@ -31,6 +33,7 @@ export const defaultConfig: Config = {
   extract: extractDefaults,
   langid: langidDefaults,
   quality: qualityDefaults,
+  safety: safetyDefaults,
   write: writeDefaults,
 };
 

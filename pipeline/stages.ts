@@ -11,6 +11,7 @@ import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { langidStage } from '../stages/langid/index.ts';
 import { qualityStage } from '../stages/quality/index.ts';
+import { safetyStage } from '../stages/safety/index.ts';
 
 export interface StagePlan {
   /** RawPage -> Doc */
@@ -24,6 +25,7 @@ export function planStages(_config: Config): StagePlan {
     // images (before langid), dedup, coherence, tokenize, positions: added as they land.
     langidStage,
     qualityStage,
+    safetyStage,
   ];
   return { extract: extractStage, docStages };
 }

@@ -19,6 +19,8 @@ export type Rule =
   | { reason: string; column: string; kind: 'max'; threshold: number; byLang?: Record<string, number> }
   /** Drop when the column is null. */
   | { reason: string; column: string; kind: 'present' }
+  /** Drop when the column is not null (e.g. the blocklist entry a URL matched). */
+  | { reason: string; column: string; kind: 'absent' }
   /** Drop when `values` is non-empty and the column is not one of them. */
   | { reason: string; column: string; kind: 'oneOf'; values: string[] }
   /** Drop when the boolean column is true. */
@@ -61,6 +63,9 @@ export function dropReason(rules: Rule[], row: Row, lang: string | null): string
       case 'present':
         if (v === null || v === undefined) return r.reason;
         break;
+      case 'absent':
+        if (v !== null && v !== undefined) return r.reason;
+        break;
       case 'oneOf':
         if (r.values.length > 0 && !r.values.includes(v as string)) return r.reason;
         break;
@@ -89,6 +94,8 @@ export function ruleSql(r: Rule, langColumn = 'lang'): string {
   switch (r.kind) {
     case 'present':
       return `${c} IS NULL`;
+    case 'absent':
+      return `${c} IS NOT NULL`;
     case 'oneOf':
       return r.values.length === 0 ? 'false' : `(${c} IS NULL OR ${c} NOT IN (${r.values.map(sqlString).join(', ')}))`;
     case 'isFalse':
