@@ -24,6 +24,9 @@ commands:
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  filter-sql [--config f.json] [--recheck DIR]
+                              langid/quality/safety decisions as SQL over the signal columns; --recheck
+                              lists stored decisions that differ from the config's
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
   help                        this text`;
 
@@ -124,6 +127,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

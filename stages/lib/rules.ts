@@ -86,7 +86,8 @@ export function dropReason(rules: Rule[], row: Row, lang: string | null): string
 
 const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const sqlIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const sqlNumber = (n: number): string => (n === Infinity ? "'infinity'::DOUBLE" : n === -Infinity ? "'-infinity'::DOUBLE" : String(n));
+const sqlNumber = (n: number): string =>
+  n === Infinity ? "'infinity'::DOUBLE" : n === -Infinity ? "'-infinity'::DOUBLE" : `${n}::DOUBLE`; // DOUBLE, as the signals: no DECIMAL rounding
 
 /** The SQL condition under which one rule drops (true = drop). `langColumn` names the language column. */
 export function ruleSql(r: Rule, langColumn = 'lang'): string {
