@@ -10,7 +10,8 @@
  *    newspaper4k, magic-html), labelled by the page metadata (or the corpus README where the
  *    metadata has no language); at most 5 windows per page and length. Not from the UDHR.
  *
- * Run: npx tsx scripts/bench-langid.ts [--corpus /work/shared/corpus] [--json out.json]
+ * Run: npx tsx scripts/bench-langid.ts [--corpus /work/shared/corpus] [--json out.json] [--only NAME]
+ *      [--cld3-confident 0.9]   (the combination's fast-path threshold, to try others)
  */
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +19,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { udhr } from 'udhr';
 import { eld } from 'eld/large';
-import { franc, loadCld3, tinyld, type DetectFn } from '../stages/langid/detect.ts';
-import { createDetector } from '../stages/langid/index.ts';
+import { combinedDefaults, franc, loadCld3, loadCombined, tinyld, type DetectFn } from '../stages/langid/detect.ts';
 import { toIso3 } from '../stages/langid/codes.ts';
 
 const args = process.argv.slice(2);
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     ['tinyld 1.3.4', async () => tinyld],
     ['cld3-asm 4.0.0', loadCld3],
     ['eld 2.1.0 large', async () => eldDetect],
-    ['langid stage (combined)', async () => (await createDetector()).detect],
+    ['langid stage (combined)', () => loadCombined({ ...combinedDefaults, cld3Confident: Number(argValue('--cld3-confident', String(combinedDefaults.cld3Confident))) })],
   ];
   const only = argValue('--only', null);
   const all: Row[] = [];
