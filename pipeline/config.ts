@@ -11,6 +11,9 @@ import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts'
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
@@ -25,6 +28,9 @@ export interface Config {
   quality: QualityConfig;
   safety: SafetyConfig;
   write: WriteConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
@@ -35,6 +41,9 @@ export const defaultConfig: Config = {
   quality: qualityDefaults,
   safety: safetyDefaults,
   write: writeDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {
