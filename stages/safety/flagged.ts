@@ -19,10 +19,10 @@ interface FlaggedList {
 }
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
-const raw = createRequire(import.meta.url)('naughty-words') as Record<string, string[]>;
 const ONE_TO_THREE = new Map(Object.entries(iso6393To1 as Record<string, string>).map(([three, one]) => [one, three]));
 
 function buildLists(): Map<string, FlaggedList> {
+  const raw = createRequire(import.meta.url)('naughty-words') as Record<string, string[]>;
   const lists = new Map<string, FlaggedList>();
   for (const [key, entries] of Object.entries(raw)) {
     const base = key.split('-')[0]!; // 'fr-CA-u-sd-caqc' joins the French list

@@ -5,7 +5,12 @@
  * country (from its ccTLD) or, with a leading +, for any country. IPs are checked by node:net.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js/max';
+
+/** libphonenumber-js with its full metadata, loaded on first use (it is large). */
+let phoneLib: typeof import('libphonenumber-js/max') | null = null;
+const lib = () => (phoneLib ??= createRequire(import.meta.url)('libphonenumber-js/max') as typeof import('libphonenumber-js/max'));
 
 export interface PiiPlaceholders {
   email: string;
@@ -30,8 +35,8 @@ const DATE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})
 export function phoneCountry(domain: string, fallback: string | null): CountryCode | undefined {
   const tld = domain.split('.').pop()?.toUpperCase() ?? '';
   const cc = tld === 'UK' ? 'GB' : tld;
-  if (cc.length === 2 && isSupportedCountry(cc)) return cc;
-  return fallback && isSupportedCountry(fallback) ? (fallback as CountryCode) : undefined;
+  if (cc.length === 2 && lib().isSupportedCountry(cc)) return cc;
+  return fallback && lib().isSupportedCountry(fallback) ? (fallback as CountryCode) : undefined;
 }
 
 function isPhone(candidate: string, country: CountryCode | undefined): boolean {
@@ -39,7 +44,8 @@ function isPhone(candidate: string, country: CountryCode | undefined): boolean {
   if (DATE.test(c)) return false;
   const digits = c.replace(/\D/g, '').length;
   if (digits < 7 || digits > 15) return false;
-  const parsed = c.startsWith('+') ? parsePhoneNumberFromString(c) : country ? parsePhoneNumberFromString(c, country) : undefined;
+  const parse = lib().parsePhoneNumberFromString;
+  const parsed = c.startsWith('+') ? parse(c) : country ? parse(c, country) : undefined;
   return parsed?.isValid() ?? false;
 }
 
