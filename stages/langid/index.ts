@@ -65,9 +65,24 @@ export interface Detector {
   detect: DetectFn;
 }
 
+/** Texts whose answer is remembered: boilerplate (menus, footers) repeats across a site's pages. */
+const CACHE_SIZE = 20_000;
+
 /** The detector combination measured in scripts/bench-langid.ts (loads WASM and tables: ~1-2 s). */
 export async function createDetector(): Promise<Detector> {
-  return { detect: await loadCombined() };
+  const detect = await loadCombined();
+  const cache = new Map<string, ReturnType<DetectFn>>();
+  return {
+    detect(text) {
+      let g = cache.get(text);
+      if (g === undefined) {
+        g = detect(text);
+        if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!); // oldest first
+        cache.set(text, g);
+      }
+      return g;
+    },
+  };
 }
 
 /** Fill segment and document languages and the langid signal columns (no decision). */
