@@ -27,6 +27,9 @@ commands:
       [--format table|csv|json]
   crawl <urls.txt> --out F.warc.gz   fetch pages (and --images) politely into a WARC for corpus run
       [--images] [--allow-private-network] [--ignore-robots] [--config f.json]
+  filter-sql [--config f.json] [--recheck DIR]
+                              langid/quality/safety decisions as SQL over the signal columns; --recheck
+                              lists stored decisions that differ from the config's
   report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
       [--out report.html] [--sample N]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
@@ -143,6 +146,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
   crawl: async () => (await import('./commands/crawl.ts')).crawlCommand,
+  'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,
   schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,

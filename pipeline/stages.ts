@@ -10,6 +10,9 @@ import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { imagesStage } from '../stages/images/index.ts';
+import { langidStage } from '../stages/langid/index.ts';
+import { qualityStage } from '../stages/quality/index.ts';
+import { safetyStage } from '../stages/safety/index.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 
@@ -23,7 +26,10 @@ export interface StagePlan {
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
     imagesStage,
-    // langid, quality, safety, dedup, coherence: added as they land.
+    // dedup, coherence: added as they land.
+    langidStage,
+    qualityStage,
+    safetyStage,
     tokenizeStage,
     positionsStage, // last: V2PE positions of the final token sequence
   ];
