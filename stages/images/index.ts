@@ -14,7 +14,7 @@ import PQueue from 'p-queue';
 import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
 import type { Config } from '../../pipeline/config.ts';
 import { docStage, drop, type Stage, type StageContext } from '../../pipeline/stage.ts';
-import { Fetcher } from '../fetch/index.ts';
+import type { Fetcher } from '../fetch/index.ts';
 import type { ImagesConfig } from './config.ts';
 import { loadNsfwClassifier, NSFW_INPUT_SIDE, type NsfwScores } from './nsfw.ts';
 import { colorHistogram, perceptualHash } from './phash.ts';
@@ -104,8 +104,12 @@ async function close(): Promise<void> {
   proc.inputFiles = [];
 }
 
-function fetcherFor(config: Config): Fetcher {
-  proc.fetcher ??= new Fetcher(config.fetch);
+/** The fetcher (undici) is loaded only by runs that go to the network. */
+async function fetcherFor(config: Config): Promise<Fetcher> {
+  if (!proc.fetcher) {
+    const { Fetcher } = await import('../fetch/index.ts');
+    proc.fetcher ??= new Fetcher(config.fetch);
+  }
   return proc.fetcher;
 }
 

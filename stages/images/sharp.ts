@@ -2,11 +2,21 @@
  * Every use of sharp (libvips) in the project: read an image header, decode a small RGB thumbnail
  * for hashing/classifying, re-encode stored bytes. Nothing else imports sharp.
  */
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 
-// libvips' operation cache holds decoded images between calls; for a stream of distinct images it
-// only costs memory (references/node-ecosystem.md §4.4 measured with the cache off).
-sharp.cache(false);
+type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
+let loaded: Promise<SharpFactory> | null = null;
+
+/** sharp is loaded on first use: every `corpus` command imports the stage list, few decode images. */
+function sharp(): Promise<SharpFactory> {
+  loaded ??= import('sharp').then((m) => {
+    // libvips' operation cache holds decoded images between calls; for a stream of distinct images
+    // it only costs memory (references/node-ecosystem.md §4.4 measured with the cache off).
+    m.default.cache(false);
+    return m.default as unknown as SharpFactory;
+  });
+  return loaded;
+}
 
 export interface ImageHeader {
   /** jpeg | png | webp | gif | avif | heic | svg | tiff | ... (sharp's decoder name; HEIF split by codec). */
@@ -30,7 +40,7 @@ export class ImageDecodeError extends Error {
 export async function readHeader(bytes: Uint8Array): Promise<ImageHeader> {
   let m: Metadata;
   try {
-    m = await sharp(bytes, { limitInputPixels: false }).metadata();
+    m = await (await sharp())(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new ImageDecodeError('corrupt', (err as Error).message);
   }
@@ -51,7 +61,7 @@ export async function readHeader(bytes: Uint8Array): Promise<ImageHeader> {
  */
 export async function decodeThumbnail(bytes: Uint8Array, side: number, maxPixels: number): Promise<Buffer> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
+    const { data, info } = await (await sharp())(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
       .rotate()
       .flatten({ background: '#ffffff' })
       .resize(side, side, { fit: 'fill' })
@@ -78,7 +88,7 @@ export async function reencode(
   quality: number,
   maxPixels: number,
 ): Promise<Buffer> {
-  const img = sharp(bytes, { limitInputPixels: maxPixels }).rotate().resize(maxSide, maxSide, {
+  const img = (await sharp())(bytes, { limitInputPixels: maxPixels }).rotate().resize(maxSide, maxSide, {
     fit: 'inside',
     withoutEnlargement: true,
   });

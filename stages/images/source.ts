@@ -20,7 +20,7 @@ export interface SourceOptions {
   offline: boolean;
   cacheDir: string | null;
   warc: () => Promise<WarcImageIndex | null>;
-  fetcher: () => Fetcher;
+  fetcher: () => Promise<Fetcher>;
   signal?: AbortSignal;
 }
 
@@ -106,7 +106,7 @@ export async function acquireImage(url: string, opts: SourceOptions): Promise<Ac
 
   if (opts.offline) return { ok: false, reason: 'fetch:offline', detail: 'not in the WARC inputs or the cache, and offline' };
 
-  const res = await opts.fetcher().fetch(url, { accept: IMAGE_CONTENT_TYPES, maxBytes: opts.maxBytes, signal: opts.signal });
+  const res = await (await opts.fetcher()).fetch(url, { accept: IMAGE_CONTENT_TYPES, maxBytes: opts.maxBytes, signal: opts.signal });
   if (!res.ok) return { ok: false, reason: `fetch:${res.reason}`, detail: res.detail };
   if (opts.cacheDir) await writeCache(opts.cacheDir, url, res.body);
   return { ok: true, bytes: res.body, source: 'http' };
