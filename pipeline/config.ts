@@ -11,8 +11,6 @@ import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
 
 export interface RunConfig {
-  /** Documents in flight between stages (the memory bound is about this many documents per worker). */
-  docsInFlight: number;
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
   limit: number;
 }
@@ -26,7 +24,7 @@ export interface Config {
 }
 
 export const defaultConfig: Config = {
-  run: { docsInFlight: 64, limit: 0 },
+  run: { limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
