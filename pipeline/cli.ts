@@ -24,6 +24,8 @@ commands:
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  dedup <out-dir…> --out DIR  global dedup over shards: removal lists; --apply writes the filtered docs
+      [--threshold J] [--apply] [--config f.json]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
   help                        this text`;
 
@@ -124,6 +126,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  dedup: async () => (await import('./commands/dedup.ts')).dedupCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
