@@ -68,6 +68,17 @@ describe('MinHash', () => {
     expect(Math.max(...errors)).toBeLessThan(0.15);
   });
 
+  it('shingles within paragraphs: reordering paragraphs keeps the set, editing one word changes <= ngram shingles', () => {
+    const paras = pageText('bbc-1').split('\n');
+    const a = shingleHashes(paras.join('\n'), 5);
+    expect([...shingleHashes([...paras].reverse().join('\n'), 5)]).toEqual([...a]);
+    const edited = [...paras];
+    edited[3] = edited[3]!.replace(/\S+/, 'replaced');
+    const b = shingleHashes(edited.join('\n'), 5);
+    expect(jaccardSorted(a, b)).toBeGreaterThan(1 - 10 / a.length);
+    expect(jaccardSorted(a, b)).toBeLessThan(1);
+  });
+
   it('gives the banding curve it promises', () => {
     expect(lshThreshold(14, 8)).toBeCloseTo(0.719, 3); // datatrove's comment: ~0.72
     expect(candidateProbability(0.8, 14, 8)).toBeCloseTo(0.924, 3); // datatrove: 0.924

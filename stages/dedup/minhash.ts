@@ -8,7 +8,7 @@
  *   1. normalise the text (lower case, no diacritics, digits -> 0, punctuation dropped) and split it
  *      into words; scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar) give one
  *      word per character, so Chinese or Thai pages get shingles too;
- *   2. hash every run of `ngram` consecutive words (a shingle) to 32 bits;
+ *   2. hash every run of `ngram` consecutive words of a paragraph (a shingle) to 32 bits;
  *   3. for each of k = bands x rows hash functions keep the minimum over the shingles.
  * Two documents agree at a position of their signatures with probability equal to the Jaccard
  * similarity of their shingle sets; they become LSH candidates when all `rows` positions of at least
@@ -121,25 +121,35 @@ export function wordCount(text: string): number {
 }
 
 /**
- * The distinct 32-bit shingle hashes of a text: every run of `ngram` words; a text with fewer words
- * than that is one shingle. Empty when the text has no words.
+ * The distinct 32-bit shingle hashes of a text: every run of `ngram` words within a paragraph (lines
+ * of the text); a paragraph with fewer words is one shingle. Shingles never span two paragraphs, so
+ * reordering paragraphs (a moved sidebar, a shuffled page) does not change the set. Empty when the
+ * text has no words.
  */
 export function shingleHashes(text: string, ngram: number): Uint32Array {
-  const wh = wordHashes(text);
-  if (wh.length === 0) return new Uint32Array(0);
-  const n = Math.min(ngram, wh.length);
-  const count = wh.length - n + 1;
-  const out = new Uint32Array(count);
-  for (let i = 0; i < count; i++) {
-    let h = 0x9747b28c;
-    for (let j = 0; j < n; j++) h = Math.imul((h ^ wh[i + j]!) >>> 0, 0x5bd1e995) ^ (h >>> 15);
-    out[i] = fmix32(h);
+  let out = new Uint32Array(64);
+  let n = 0;
+  for (const para of text.split('\n')) {
+    const wh = wordHashes(para);
+    if (wh.length === 0) continue;
+    const g = Math.min(ngram, wh.length);
+    const count = wh.length - g + 1;
+    if (n + count > out.length) {
+      const bigger = new Uint32Array(Math.max(out.length * 2, n + count));
+      bigger.set(out.subarray(0, n));
+      out = bigger;
+    }
+    for (let i = 0; i < count; i++) {
+      let h = 0x9747b28c ^ g;
+      for (let j = 0; j < g; j++) h = Math.imul((h ^ wh[i + j]!) >>> 0, 0x5bd1e995) ^ (h >>> 15);
+      out[n++] = fmix32(h);
+    }
   }
   // Distinct values: MinHash works on sets, and repeated shingles cost time for nothing.
-  out.sort();
+  const all = out.subarray(0, n).sort();
   let m = 0;
-  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[m - 1]) out[m++] = out[i]!;
-  return out.subarray(0, m);
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[m - 1]) all[m++] = all[i]!;
+  return all.subarray(0, m);
 }
 
 /** splitmix32: the per-function seeds, reproducible from one seed. */
