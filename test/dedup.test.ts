@@ -243,6 +243,19 @@ describe('dedup stage (in-run)', () => {
     expect(h2.rejects[0]!.reason).toBe('near_dup');
   });
 
+  it('only marks duplicates when dropInRun is false, leaving the decision to corpus dedup', async () => {
+    const config = structuredClone(defaultConfig);
+    config.dedup.dropInRun = false;
+    const h = harness(config);
+    const a = doc('k1', 'https://x.example/a', '2020-01-01', [text(article)]);
+    const b = doc('k2', 'https://y.example/b', '2019-01-01', [text(article)]);
+    const out = await run(h, [a, b]);
+    expect(out.map((d) => d.id)).toEqual(['k1', 'k2']);
+    expect(out[1]!.signals.dup_of).toBe('k1');
+    expect(out[1]!.signals.dup_similarity).toBe(1);
+    expect(h.counters.get('dup:near')).toBe(1);
+  });
+
   it('never crashes on documents without text, URL or date', async () => {
     const h = harness();
     const weird = [

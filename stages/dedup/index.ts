@@ -44,6 +44,11 @@ export interface DedupConfig {
     /** Perceptual hashes within this many bits (of 64) are the same picture. */
     phashMaxDistance: number;
   };
+  /**
+   * Drop URL and near duplicates in-run (true), or only mark them (dup_of) and leave every decision
+   * to `corpus dedup`, whose threshold can then be raised as well as lowered without reprocessing.
+   */
+  dropInRun: boolean;
   /** Memory bound of the in-run index: documents (URL and MinHash) and counted keys kept at most. */
   maxIndexedDocs: number;
   maxCountedKeys: number;
@@ -76,6 +81,7 @@ export const dedupDefaults: DedupConfig = {
     // pHash of a resized / re-encoded copy differs by a few bits; 4 of 64 keeps distinct pictures apart.
     phashMaxDistance: 4,
   },
+  dropInRun: true, // OmniCorpus: dedup early, before the expensive stages downstream
   // ~1.1 kB per indexed document (signature 448 B + 16 band entries + URL key), so ~2 GB at the cap;
   // past it, in-run lookups go on and `corpus dedup` still finds everything.
   maxIndexedDocs: 2_000_000,
@@ -86,7 +92,7 @@ export const DEDUP_COLUMNS: ColumnSpec[] = [
   { name: 'url_norm', type: 'VARCHAR', description: 'URL dedup key: normalised URL (https, host case, default port, www, fragment, tracking parameters, sorted query)' },
   { name: 'fetched_ms', type: 'DOUBLE', description: 'fetch time in ms since 1970 (from fetched_at); duplicates keep the latest, then the smallest doc_id' },
   { name: 'minhash', type: 'UINTEGER[]', description: 'MinHash signature: bands x rowsPerBand minima of 32-bit hashes of word n-gram shingles (dedup.nearDup); null without words' },
-  { name: 'dup_of', type: 'VARCHAR', description: 'dropped duplicates: doc_id of the better duplicate seen in this run' },
+  { name: 'dup_of', type: 'VARCHAR', description: 'duplicates (dropped, or only marked when dedup.dropInRun is false): doc_id of the better duplicate seen in this run' },
   { name: 'dup_similarity', type: 'DOUBLE', description: 'estimated Jaccard similarity with dup_of (1 for a URL duplicate)' },
   { name: 'supersedes', type: 'VARCHAR', description: 'kept doc that is a better duplicate of an earlier one (the global pass removes that one)' },
   { name: 'boilerplate_paras', type: 'INTEGER', description: 'paragraphs removed in-run: seen in more than paragraphs.maxDocsPerDomain documents of the domain' },
@@ -157,39 +163,40 @@ export function dedupDoc(doc: Doc, ctx: StageContext) {
   s.minhash = sig ? Array.from(sig) : null;
 
   let supersedes: string | null = null;
+  let dup: { reason: string; of: string; sim: number; detail: string } | null = null;
   if (key !== null) {
     const prev = state.urls.get(key);
     if (prev && prev.id !== doc.id) {
       if (isBetter(prev.fetchMs, prev.id, self.fetchMs, self.id)) {
-        s.dup_of = prev.id;
-        s.dup_similarity = 1;
-        ctx.counters.add('dup:url');
-        return drop('dup_url', `same URL as ${prev.id} (${key})`);
-      }
-      supersedes = prev.id;
+        dup = { reason: 'dup_url', of: prev.id, sim: 1, detail: `same URL as ${prev.id} (${key})` };
+      } else supersedes = prev.id;
     }
   }
-  if (sig) {
+  if (sig && !dup) {
     const hit = state.nearDups.query(sig);
     if (hit && hit.id !== doc.id) {
       const sim = hit.matches / hasher.k;
       if (isBetter(hit.fetchMs, hit.id, self.fetchMs, self.id)) {
-        s.dup_of = hit.id;
-        s.dup_similarity = sim;
-        ctx.counters.add('dup:near');
-        return drop('near_dup', `estimated Jaccard ${sim.toFixed(3)} with ${hit.id}`);
-      }
-      supersedes ??= hit.id;
+        dup = { reason: 'near_dup', of: hit.id, sim, detail: `estimated Jaccard ${sim.toFixed(3)} with ${hit.id}` };
+      } else supersedes ??= hit.id;
     }
   }
   s.supersedes = supersedes;
-  if (key !== null) state.urls.offer(key, self);
-  if (sig && !state.nearDups.insert(sig, self)) ctx.counters.add('index_full');
+  if (dup) {
+    s.dup_of = dup.of;
+    s.dup_similarity = dup.sim;
+    ctx.counters.add(dup.reason === 'dup_url' ? 'dup:url' : 'dup:near');
+    if (cfg.dropInRun) return drop(dup.reason, dup.detail);
+  } else {
+    // Only documents not worse than a known duplicate go in the index (it keeps the best per key).
+    if (key !== null) state.urls.offer(key, self);
+    if (sig && !state.nearDups.insert(sig, self)) ctx.counters.add('index_full');
+  }
   if (supersedes) ctx.counters.add('supersedes');
 
-  // Repeats are counted once per duplicate cluster: a doc that supersedes an earlier duplicate
-  // only reads the counts (the earlier one was counted), so in-run counts never exceed global ones.
-  const counted = supersedes === null;
+  // Repeats are counted once per duplicate cluster: a doc with an earlier duplicate only reads the
+  // counts (the earlier one was counted), so in-run counts never exceed global ones.
+  const counted = supersedes === null && dup === null;
   let segments = doc.segments;
   if (cfg.paragraphs.enabled) segments = removeBoilerplate(doc, segments, counted, state, cfg, ctx);
   if (cfg.images.enabled) segments = removeDuplicateImages(doc, segments, counted, state, cfg, ctx);
