@@ -126,8 +126,13 @@ export async function globalDedup(opts: GlobalDedupOptions): Promise<GlobalDedup
   const k = c.nearDup.bands * c.nearDup.rowsPerBand;
   const need = minMatches(c.nearDup.threshold, k);
   const names = shardNames(opts.dirs);
+  const outAbs = resolve(opts.out);
+  if (opts.dirs.some((d) => resolve(d) === outAbs)) throw new GlobalDedupError(`--out ${opts.out} is one of the shards; give a directory of its own`);
   const db = await Db.open({ threads: opts.threads ?? 2 });
   try {
+    // Big joins may spill to disk instead of failing; row order is never relied upon.
+    await mkdir(join(opts.out, '.tmp'), { recursive: true });
+    await db.run(`SET temp_directory = ${sqlString(join(outAbs, '.tmp'))}; SET preserve_insertion_order = false`);
     // ---- rows of every shard that reached the dedup stage ----
     const parts: string[] = [];
     const docParts: string[] = [];
@@ -157,7 +162,8 @@ export async function globalDedup(opts: GlobalDedupOptions): Promise<GlobalDedup
       }
       if (images) imageGlobs.push(images);
     }
-    await db.run(`CREATE TABLE reached AS ${parts.join(' UNION ALL ')}`);
+    // A view: segments are read from Parquet (projected) only by the steps that need them.
+    await db.run(`CREATE VIEW reached AS ${parts.join(' UNION ALL ')}`);
 
     // One node per doc_id (a doc may sit in two shards when inputs overlapped); values are taken
     // with order-free aggregates so the result does not depend on which shard came first.
@@ -257,7 +263,10 @@ export async function globalDedup(opts: GlobalDedupOptions): Promise<GlobalDedup
     }
 
     // ---- write the lists (sorted: byte-identical whatever the shard order) ----
-    await rm(opts.out, { recursive: true, force: true });
+    // Replace our own outputs only (never anything else a user keeps in --out).
+    for (const name of ['removals', 'boilerplate', 'image_removals', 'image_clusters', 'docs', 'summary.json']) {
+      await rm(join(opts.out, name), { recursive: true, force: true });
+    }
     const write = async (table: string, sql: string) => {
       await mkdir(join(opts.out, table), { recursive: true });
       await db.run(`COPY (${sql}) TO ${sqlString(join(opts.out, table, 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
@@ -304,6 +313,7 @@ export async function globalDedup(opts: GlobalDedupOptions): Promise<GlobalDedup
     return summary;
   } finally {
     db.close();
+    await rm(join(opts.out, '.tmp'), { recursive: true, force: true });
   }
 }
 
