@@ -19,7 +19,7 @@ const USAGE = `usage: corpus <command> [options]
 
 commands:
   run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
-      [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet]
+      [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet] [--pack]
   extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
@@ -27,6 +27,12 @@ commands:
   dedup <out-dir…> --out DIR  global dedup over shards: removal lists; --apply writes the filtered docs
       [--threshold J] [--apply] [--config f.json]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
+  pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
+      [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
+  schedule <out-dir>          Grow-P2 curriculum batch order of the packed buckets -> schedule/*.parquet
+      --tokens-per-step T [--cycles 8] [--odds 32,16,8,4,2,1] [--seed 0]
+  export-varlen <out-dir>     packed chunks concatenated up to a token budget with cu_seqlens -> varlen/*.parquet
+      [--tokens-per-row B]
   help                        this text`;
 
 /** parseArgs with errors turned into UsageError. */
@@ -54,6 +60,7 @@ const runCommand: Command = async (argv) => {
     rank: { type: 'string' },
     'world-size': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    pack: { type: 'boolean' },
   });
   if (positionals.length === 0) throw new UsageError('corpus run needs inputs: WARC files, HTML files or directories');
   if (!values.out) throw new UsageError('corpus run needs --out DIR (where the Parquet shards go)');
@@ -79,6 +86,8 @@ const runCommand: Command = async (argv) => {
     process.stderr.write(`failed units (rerun the same command to retry them):\n${result.unitsFailed.map((f) => `  ${f.unit}: ${f.error}`).join('\n')}\n`);
     return 3;
   }
+  if (values.pack && worldSize > 1) process.stderr.write(`--pack skipped with --world-size ${worldSize}: run corpus pack ${values.out} once every rank is done\n`);
+  else if (values.pack) await (await import('./commands/pack.ts')).packAfterRun(values.out, config);
   return 0;
 };
 
@@ -127,6 +136,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
   dedup: async () => (await import('./commands/dedup.ts')).dedupCommand,
+  pack: async () => (await import('./commands/pack.ts')).packCommand,
+  schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

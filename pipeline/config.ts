@@ -9,6 +9,9 @@ import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts'
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
@@ -21,6 +24,9 @@ export interface Config {
   extract: ExtractConfig;
   write: WriteConfig;
   dedup: DedupConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
@@ -29,6 +35,9 @@ export const defaultConfig: Config = {
   extract: extractDefaults,
   write: writeDefaults,
   dedup: dedupDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {
