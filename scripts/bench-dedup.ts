@@ -11,12 +11,13 @@
  *   reference  generate the documents and pass them through a no-op stage
  *   minhash    reference + the MinHash signature of each (the arithmetic alone)
  *   stage      the whole in-run dedup stage (URL, MinHash + LSH index, boilerplate, images)
- *   global     stage + write docs/rejects Parquet, then the global SQL pass over it
+ *   write      stage + docs/rejects Parquet through DuckDB (a shard for the next mode)
+ *   global     the global SQL pass (`corpus dedup`) over that shard, alone in its process
  *
- *   npx tsx scripts/bench-dedup.ts [N]
+ *   npx tsx scripts/bench-dedup.ts [N] [--only global]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ import { Db, ParquetTableWriter } from '../stages/lib/duckdb.ts';
 const CORPUS = new URL('../../shared/corpus/html/', import.meta.url).pathname;
 const N = Number(process.argv[2] ?? 100_000);
 const mode = process.argv[3];
+const shardDir = process.argv[4] ?? '';
 
 function paragraphPool(): string[] {
   const pool: string[] = [];
@@ -113,13 +115,16 @@ function ctx(rejects: Doc[]): StageContext {
 }
 
 async function child(m: string): Promise<void> {
-  const pool = paragraphPool();
+  const pool = m === 'global' ? [] : paragraphPool();
   const gen = makeDocs(pool);
   const t0 = performance.now();
   let out = 0;
   let chars = 0;
   const extra: Record<string, unknown> = {};
-  if (m === 'reference' || m === 'minhash') {
+  if (m === 'global') {
+    const s = await globalDedup({ dirs: [shardDir], out: join(shardDir, '..', 'dedup'), config: defaultConfig.dedup });
+    extra.global = { nodes: s.nodes, edges: s.edges, removals: s.removals, boilerplate: s.boilerplateParagraphs, logos: s.logoImages, rounds: s.componentIterations };
+  } else if (m === 'reference' || m === 'minhash') {
     const hasher = new MinHasher(defaultConfig.dedup.nearDup);
     for (const d of gen()) {
       const t = docText(d.segments);
@@ -131,12 +136,12 @@ async function child(m: string): Promise<void> {
     const rejects: Doc[] = [];
     const c = ctx(rejects);
     await dedupStage.open!(defaultConfig, c.resources);
-    let dir = '';
     let writers: { docs: ParquetTableWriter; rejects: ParquetTableWriter; db: Db } | null = null;
     const docCols: ColumnSpec[] = [...DOC_BASE_COLUMNS, ...DEDUP_COLUMNS];
     const rejCols: ColumnSpec[] = [...docCols, ...REJECT_EXTRA_COLUMNS];
-    if (m === 'global') {
-      dir = mkdtempSync(join(tmpdir(), 'bench-dedup-'));
+    if (m === 'write') {
+      mkdirSync(join(shardDir, 'docs'), { recursive: true });
+      mkdirSync(join(shardDir, 'rejects'), { recursive: true });
       const db = await Db.open({ threads: 2 });
       writers = { db, docs: await ParquetTableWriter.create(db, docCols), rejects: await ParquetTableWriter.create(db, rejCols) };
     }
@@ -146,28 +151,25 @@ async function child(m: string): Promise<void> {
         yield d;
       }
     }
+    let part = 0;
+    const flush = async (force: boolean) => {
+      // Shards of 10,000 rows, as the writer does, so the buffer stays small.
+      if (writers && (force || writers.docs.size >= 10_000)) {
+        await writers.docs.writeTo(join(shardDir, 'docs', `part-${part}.parquet`));
+        await writers.rejects.writeTo(join(shardDir, 'rejects', `part-${part}.parquet`));
+        part++;
+      }
+    };
     for await (const d of dedupStage.transform(input(), c)) {
       out++;
       writers?.docs.append(docRow(d, docCols));
       for (const r of rejects.splice(0)) writers?.rejects.append([...docRow(r, docCols), 'dedup', 'dup', null]);
+      await flush(false);
     }
     for (const r of rejects.splice(0)) writers?.rejects.append([...docRow(r, docCols), 'dedup', 'dup', null]);
+    await flush(true);
+    writers?.db.close();
     extra.counters = Object.fromEntries(c.counters.values);
-    extra.stageSeconds = (performance.now() - t0) / 1000;
-    extra.stageMaxRssMB = process.resourceUsage().maxRSS / 1024;
-    if (writers) {
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(join(dir, 'shard', 'docs'), { recursive: true });
-      mkdirSync(join(dir, 'shard', 'rejects'), { recursive: true });
-      await writers.docs.writeTo(join(dir, 'shard', 'docs', 'part-0.parquet'));
-      await writers.rejects.writeTo(join(dir, 'shard', 'rejects', 'part-0.parquet'));
-      writers.db.close();
-      const g0 = performance.now();
-      const s = await globalDedup({ dirs: [join(dir, 'shard')], out: join(dir, 'dedup'), config: defaultConfig.dedup });
-      extra.globalSeconds = (performance.now() - g0) / 1000;
-      extra.global = { nodes: s.nodes, edges: s.edges, removals: s.removals, boilerplate: s.boilerplateParagraphs, logos: s.logoImages, rounds: s.componentIterations };
-      rmSync(dir, { recursive: true, force: true });
-    }
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(JSON.stringify({ mode: m, docs: N, out, seconds, mb: chars / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, pool: pool.length, ...extra }));
@@ -178,12 +180,24 @@ if (mode) {
 } else {
   const self = fileURLToPath(import.meta.url);
   console.log(`bench-dedup: ${N} documents built from real paragraphs of shared/corpus; node ${process.version}; 2-core machine shared with other jobs (numbers are noisy)`);
-  for (const m of ['reference', 'minhash', 'stage', 'global']) {
-    const res = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, String(N), m], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!);
-    const line = `${m.padEnd(10)} ${(N / (res.stageSeconds ?? res.seconds)).toFixed(0).padStart(7)} docs/s  ${(res.mb / (res.stageSeconds ?? res.seconds)).toFixed(1).padStart(5)} MB text/s  peak RSS ${(res.stageMaxRssMB ?? res.maxRssMB).toFixed(0).padStart(5)} MB`;
-    console.log(line + (res.counters ? `  kept ${res.out}; ${JSON.stringify(res.counters)}` : ''));
-    if (res.globalSeconds !== undefined) {
-      console.log(`global     ${res.globalSeconds.toFixed(1)} s for ${res.global.nodes} docs (${(res.global.nodes / res.globalSeconds).toFixed(0)} docs/s), peak RSS ${res.maxRssMB.toFixed(0)} MB incl. DuckDB; ${JSON.stringify(res.global)}`);
+  const only = process.argv.indexOf('--only');
+  const modes = only > 0 ? [process.argv[only + 1]!] : ['reference', 'minhash', 'stage', 'write', 'global'];
+  const dir = mkdtempSync(join(tmpdir(), 'bench-dedup-'));
+  const shard = join(dir, 'shard');
+  try {
+    for (const m of modes) {
+      if (m === 'global' && !modes.includes('write')) {
+        execFileSync(process.execPath, ['--import', 'tsx', self, String(N), 'write', shard], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      }
+      const res = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, String(N), m, shard], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!);
+      if (m === 'global') {
+        console.log(`global     ${(N / res.seconds).toFixed(0).padStart(7)} docs/s  (${res.seconds.toFixed(1)} s, corpus dedup over the written shard)  peak RSS ${res.maxRssMB.toFixed(0).padStart(5)} MB; ${JSON.stringify(res.global)}`);
+        continue;
+      }
+      const line = `${m.padEnd(10)} ${(N / res.seconds).toFixed(0).padStart(7)} docs/s  ${(res.mb / res.seconds).toFixed(1).padStart(5)} MB text/s  peak RSS ${res.maxRssMB.toFixed(0).padStart(5)} MB`;
+      console.log(line + (res.counters ? `  kept ${res.out}; ${JSON.stringify(res.counters)}` : ''));
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
