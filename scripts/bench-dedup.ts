@@ -34,7 +34,7 @@ import { Db, ParquetTableWriter } from '../stages/lib/duckdb.ts';
 
 const CORPUS = new URL('../../shared/corpus/html/', import.meta.url).pathname;
 const N = Number(process.argv[2] ?? 100_000);
-const mode = process.argv[3];
+const mode = process.argv[3]?.startsWith('--') ? undefined : process.argv[3];
 const shardDir = process.argv[4] ?? '';
 
 function paragraphPool(): string[] {
