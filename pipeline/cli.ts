@@ -27,6 +27,8 @@ commands:
       [--format table|csv|json]
   crawl <urls.txt> --out F.warc.gz   fetch pages (and --images) politely into a WARC for corpus run
       [--images] [--allow-private-network] [--ignore-robots] [--config f.json]
+  dedup <out-dir…> --out DIR  global dedup over shards: removal lists; --apply writes the filtered docs
+      [--threshold J] [--apply] [--config f.json]
   filter-sql [--config f.json] [--recheck DIR]
                               langid/quality/safety decisions as SQL over the signal columns; --recheck
                               lists stored decisions that differ from the config's
@@ -146,6 +148,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
   crawl: async () => (await import('./commands/crawl.ts')).crawlCommand,
+  dedup: async () => (await import('./commands/dedup.ts')).dedupCommand,
   'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,

@@ -13,6 +13,7 @@ import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
 import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
+import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
 import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
@@ -32,6 +33,7 @@ export interface Config {
   write: WriteConfig;
   fetch: FetchConfig;
   images: ImagesConfig;
+  dedup: DedupConfig;
   tokenize: TokenizeConfig;
   positions: PositionsConfig;
   pack: PackConfig;
@@ -47,6 +49,7 @@ export const defaultConfig: Config = {
   write: writeDefaults,
   fetch: fetchDefaults,
   images: imagesDefaults,
+  dedup: dedupDefaults,
   tokenize: tokenizeDefaults,
   positions: positionsDefaults,
   pack: packDefaults,

@@ -13,6 +13,7 @@ import { imagesStage } from '../stages/images/index.ts';
 import { langidStage } from '../stages/langid/index.ts';
 import { qualityStage } from '../stages/quality/index.ts';
 import { safetyStage } from '../stages/safety/index.ts';
+import { dedupStage } from '../stages/dedup/index.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 
@@ -26,10 +27,11 @@ export interface StagePlan {
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
     imagesStage,
-    // dedup, coherence: added as they land.
+    // coherence: added as it lands.
     langidStage,
     qualityStage,
     safetyStage,
+    dedupStage,
     tokenizeStage,
     positionsStage, // last: V2PE positions of the final token sequence
   ];
