@@ -18,16 +18,33 @@ let site: Site;
 let dir: string;
 const pages: Record<string, string> = {};
 
+/** Three distinct pages (near-duplicates would be dropped by dedup, differently per doc_id). */
+const TEXTS: Record<number, [string, string, string]> = {
+  1: [
+    'Field notes from the river',
+    'The river bank was covered in small stones and the water ran clear over them, cold and quick. It was the kind of morning when the light comes in low over the fields and everything seems to take its time.',
+    'We walked back before dark, counting herons along the reeds, and wrote these notes by the fire while the kettle sang.',
+  ],
+  2: [
+    'A visit to the old mill',
+    'After breakfast we followed the path upstream to the old mill, where the wheel has not turned for years but the water still finds its way through the wooden channel and falls into a deep and quiet pool.',
+    'The miller\'s house is empty now; swallows nest under the eaves and a fig tree has pushed its roots between the flagstones of the yard.',
+  ],
+  3: [
+    'Market day in town',
+    'On Saturday the square fills with stalls selling cheese, honey, bread still warm from the oven, and baskets of late plums that the farmers weigh on brass scales older than anyone can remember.',
+    'By noon the church bell rings, the musicians pack their fiddles, and the smell of roasting chestnuts drifts down every narrow street toward the harbour.',
+  ],
+};
+
 function page(origin: string, n: number, images: string[]): string {
+  const [h1, p1, p2] = TEXTS[n]!;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page ${n}</title>
 <link rel="canonical" href="${origin}/p${n}.html"></head><body>
-<h1>Field notes ${n}</h1>
-<p>The river bank on day ${n} was covered in small stones and the water ran clear over them, cold and quick.
-It was the kind of morning when the light comes in low over the fields and everything seems to take its time.</p>
-<p>After breakfast we followed the path upstream to the old mill, where the wheel has not turned for years but the
-water still finds its way through the wooden channel and falls into a deep and quiet pool.</p>
-${images.map((src, i) => `<figure><img src="${src}" alt="picture ${n}.${i}"><figcaption>Caption ${n}.${i} for the picture.</figcaption></figure>`).join('\n')}
-<p>We walked back before dark, counting herons along the reeds, and wrote these notes by the fire.</p>
+<h1>${h1}</h1>
+<p>${p1}</p>
+${images.map((src, i) => `<figure><img src="${src}" alt="picture ${n}.${i}"><figcaption>Photograph ${i + 1} of the ${h1.toLowerCase()}.</figcaption></figure>`).join('\n')}
+<p>${p2}</p>
 </body></html>`;
 }
 
