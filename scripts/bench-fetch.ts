@@ -54,7 +54,7 @@ function report(label: string, ms: number, bytes: number, failed: number) {
 }
 
 // The polite fetcher: one host, so per-host concurrency = C and no interval (loopback benchmark).
-for (const robots of [true]) {
+for (const robots of [true, false]) {
   const fetcher = new Fetcher({
     ...fetchDefaults,
     allowPrivateNetwork: true,
