@@ -1,0 +1,276 @@
+/**
+ * Scores extraction (the code `corpus extract` runs: extractHtml) against the ground truth in
+ * ../shared/corpus/html, per set:
+ *   readability  text vs `expected.html` (Readability.js output) + images vs the <img> in it
+ *   newspaper4k  text vs `expected.txt`
+ *   magic-html   text vs the JSON `content`
+ * Text: bag-of-words precision / recall / F1 per page (words are letter/digit runs, and
+ * single characters in Chinese, Japanese, Thai, Burmese ...), averaged over the pages of a set.
+ * Images: an extracted image matches a ground-truth <img> when its file name is one of that <img>'s
+ * candidates (src, srcset, data-src ...), as in the trafilatura comparison in the corpus README.
+ * Speed: pages/s of extractHtml over all pages, beside the htmlparser2 SAX-parse-only ceiling.
+ *
+ *   npx tsx scripts/eval-extraction.ts [--corpus DIR] [--set NAME] [--pages] [--passes N]
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Parser, parseDocument } from 'htmlparser2';
+import type { ChildNode, Element } from 'domhandler';
+import { extractHtml, extractDefaults } from '../stages/extract/index.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    corpus: { type: 'string', default: new URL('../../../shared/corpus/html', import.meta.url).pathname },
+    set: { type: 'string' },
+    pages: { type: 'boolean', default: false },
+    passes: { type: 'string', default: '5' },
+    'no-speed': { type: 'boolean', default: false },
+  },
+});
+const corpus = process.env.CORPUS_HTML ?? args.corpus!;
+
+interface TruthImage {
+  /** File names this <img> may be known by (src, srcset candidates, lazy attributes). */
+  names: Set<string>;
+}
+interface Case {
+  set: string;
+  stem: string;
+  html: string;
+  url: string;
+  truthText: string;
+  truthImages: TruthImage[] | null;
+}
+
+/** Decode page bytes: BOM, then <meta charset>, else UTF-8 (all pages in the corpus are UTF-8 today). */
+function decode(bytes: Buffer): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
+  const head = bytes.subarray(0, 4096).toString('latin1');
+  const m = /<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)/i.exec(head);
+  try {
+    return new TextDecoder(m?.[1] ?? 'utf-8').decode(bytes);
+  } catch {
+    return bytes.toString('utf8');
+  }
+}
+
+function textOf(nodes: ChildNode[]): string {
+  let out = '';
+  const stack = [...nodes].reverse();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'text') out += (n as unknown as { data: string }).data + ' ';
+    else if ('children' in n && n.type !== 'script' && n.type !== 'style')
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return out;
+}
+
+function fileName(url: string): string | null {
+  if (!url || url.startsWith('data:')) return null;
+  try {
+    const p = new URL(url, 'http://fakehost/test/page.html').pathname;
+    const name = decodeURIComponent(p.slice(p.lastIndexOf('/') + 1));
+    return name || null;
+  } catch {
+    return null;
+  }
+}
+
+function srcsetUrls(s: string): string[] {
+  return s.split(/,\s+|,(?=\S+\s+\d)/).map((c) => c.trim().split(/\s+/)[0]!).filter(Boolean);
+}
+
+function truthImages(root: ChildNode[]): TruthImage[] {
+  const out: TruthImage[] = [];
+  const stack = [...root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag') continue;
+    const el = n as Element;
+    if (el.name === 'img') {
+      const names = new Set<string>();
+      for (const [k, v] of Object.entries(el.attribs)) {
+        const urls = k.includes('srcset') ? srcsetUrls(v) : k === 'src' || k.startsWith('data-') ? [v] : [];
+        for (const u of urls) {
+          const f = fileName(u.trim());
+          if (f && /[./]/.test(u)) names.add(f);
+        }
+      }
+      out.push({ names });
+    }
+    stack.push(...el.children);
+  }
+  return out;
+}
+
+function loadCases(): Case[] {
+  const cases: Case[] = [];
+  const listing = (set: string) => readdirSync(join(corpus, set)).sort();
+  for (const f of listing('readability')) {
+    if (!f.endsWith('.html') || f.endsWith('.expected.html')) continue;
+    const stem = f.slice(0, -5);
+    const truth = parseDocument(readFileSync(join(corpus, 'readability', `${stem}.expected.html`), 'utf8'));
+    cases.push({
+      set: 'readability',
+      stem,
+      html: decode(readFileSync(join(corpus, 'readability', f))),
+      url: 'http://fakehost/test/page.html', // the URL readability's test harness gives every page
+      truthText: textOf(truth.children),
+      truthImages: truthImages(truth.children),
+    });
+  }
+  for (const f of listing('newspaper4k')) {
+    if (!f.endsWith('.html')) continue;
+    const stem = f.slice(0, -5);
+    let url = `https://example.com/${stem}.html`;
+    try {
+      url = JSON.parse(readFileSync(join(corpus, 'newspaper4k', `${stem}.metadata.json`), 'utf8')).url ?? url;
+    } catch {
+      /* 3 pages have no metadata file */
+    }
+    cases.push({
+      set: 'newspaper4k',
+      stem,
+      html: decode(readFileSync(join(corpus, 'newspaper4k', f))),
+      url,
+      truthText: readFileSync(join(corpus, 'newspaper4k', `${stem}.expected.txt`), 'utf8'),
+      truthImages: null,
+    });
+  }
+  for (const f of listing('magic-html')) {
+    if (!f.endsWith('.html')) continue;
+    const stem = f.slice(0, -5);
+    const truth = JSON.parse(readFileSync(join(corpus, 'magic-html', `${stem}.json`), 'utf8'));
+    cases.push({
+      set: 'magic-html',
+      stem: `${stem.slice(0, 8)}(${truth.lang})`,
+      html: decode(readFileSync(join(corpus, 'magic-html', f))),
+      url: truth.url,
+      truthText: truth.content,
+      truthImages: null,
+    });
+  }
+  return args.set ? cases.filter((c) => c.set === args.set) : cases;
+}
+
+// Words: runs of letters/digits; in scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar)
+// every character (with its combining marks) is a token. Intl.Segmenter would give dictionary words but
+// measured 10-50 µs per word on this machine, too slow for an eval run in seconds.
+const NO_SPACE_SCRIPT = String.raw`\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}`;
+const WORD = new RegExp(String.raw`[${NO_SPACE_SCRIPT}]\p{M}*|[[\p{L}\p{N}\p{M}]--[${NO_SPACE_SCRIPT}]]+`, 'gv');
+function bagOfWords(text: string): Map<string, number> {
+  const bag = new Map<string, number>();
+  for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD)) bag.set(m[0], (bag.get(m[0]) ?? 0) + 1);
+  return bag;
+}
+
+function prf(pred: Map<string, number>, truth: Map<string, number>) {
+  let overlap = 0;
+  let np = 0;
+  let nt = 0;
+  for (const [w, c] of pred) {
+    np += c;
+    overlap += Math.min(c, truth.get(w) ?? 0);
+  }
+  for (const c of truth.values()) nt += c;
+  if (np === 0 && nt === 0) return { p: 1, r: 1, f: 1 };
+  const p = np ? overlap / np : 0;
+  const r = nt ? overlap / nt : 0;
+  return { p, r, f: p + r ? (2 * p * r) / (p + r) : 0 };
+}
+
+interface Score {
+  set: string;
+  stem: string;
+  p: number;
+  r: number;
+  f: number;
+  imgTruth: number;
+  imgPred: number;
+  imgMatched: number;
+  imgTruthFound: number;
+}
+
+function score(c: Case): Score {
+  const ex = extractHtml(c.html, c.url, extractDefaults);
+  const text = ex.segments.filter((s) => s.kind === 'text').map((s) => s.text).join('\n');
+  const { p, r, f } = prf(bagOfWords(text), bagOfWords(c.truthText));
+  const s: Score = { set: c.set, stem: c.stem, p, r, f, imgTruth: 0, imgPred: 0, imgMatched: 0, imgTruthFound: 0 };
+  if (c.truthImages) {
+    // Ground-truth images known only by a data: URI (placeholders) cannot be matched by URL: not counted.
+    const truth = c.truthImages.filter((t) => t.names.size > 0);
+    const predNames = ex.segments.filter((x) => x.kind === 'image').map((x) => fileName(x.url ?? ''));
+    s.imgTruth = truth.length;
+    s.imgPred = predNames.length;
+    s.imgMatched = predNames.filter((n) => n && truth.some((t) => t.names.has(n))).length;
+    s.imgTruthFound = truth.filter((t) => predNames.some((n) => n && t.names.has(n))).length;
+  }
+  return s;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
+
+const cases = loadCases();
+const scores = cases.map(score);
+if (args.pages) {
+  console.log('set\tpage\tP\tR\tF1\timg truth/pred/matched');
+  for (const s of scores)
+    console.log(
+      `${s.set}\t${s.stem}\t${f3(s.p)}\t${f3(s.r)}\t${f3(s.f)}` +
+        (s.imgTruth || s.imgPred ? `\t${s.imgTruth}/${s.imgPred}/${s.imgMatched}` : ''),
+    );
+  console.log();
+}
+
+console.log('| set | pages | text P | text R | text F1 | img recall | img precision | img pages R / P |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const set of [...new Set(scores.map((s) => s.set))]) {
+  const ss = scores.filter((s) => s.set === set);
+  let imgCols = '| - | - | - |';
+  if (set === 'readability') {
+    const sum = (k: keyof Score) => ss.reduce((a, s) => a + (s[k] as number), 0);
+    const withImgs = ss.filter((s) => s.imgTruth > 0);
+    const withPred = ss.filter((s) => s.imgPred > 0);
+    imgCols =
+      `| ${f3(sum('imgTruthFound') / sum('imgTruth'))} (${sum('imgTruthFound')}/${sum('imgTruth')}) ` +
+      `| ${f3(sum('imgMatched') / sum('imgPred'))} (${sum('imgMatched')}/${sum('imgPred')}) ` +
+      `| ${f3(mean(withImgs.map((s) => s.imgTruthFound / s.imgTruth)))} / ` +
+      `${f3(mean(withPred.map((s) => s.imgMatched / s.imgPred)))} |`;
+  }
+  console.log(
+    `| ${set} | ${ss.length} | ${f3(mean(ss.map((s) => s.p)))} | ${f3(mean(ss.map((s) => s.r)))} ` +
+      `| ${f3(mean(ss.map((s) => s.f)))} ${imgCols}`,
+  );
+}
+console.log(
+  'img recall/precision: micro over all images of the set; "img pages": mean per page ' +
+    '(recall over pages with ground-truth images, precision over pages where we emitted images).',
+);
+
+if (!args['no-speed']) {
+  const passes = Math.max(1, Number(args.passes));
+  const htmls = cases.map((c) => c.html);
+  const urls = cases.map((c) => c.url);
+  const mb = htmls.reduce((a, h) => a + Buffer.byteLength(h), 0) / 1e6;
+  const timeIt = (fn: (i: number) => void) => {
+    for (let i = 0; i < htmls.length; i++) fn(i); // warm-up
+    const ts: number[] = [];
+    for (let r = 0; r < passes; r++) {
+      const t = performance.now();
+      for (let i = 0; i < htmls.length; i++) fn(i);
+      ts.push(performance.now() - t);
+    }
+    return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)]! / 1000;
+  };
+  const tSax = timeIt((i) => new Parser({}).end(htmls[i]!));
+  const tEx = timeIt((i) => extractHtml(htmls[i]!, urls[i]!, extractDefaults));
+  const rate = (t: number) => `${(htmls.length / t).toFixed(0)} pages/s, ${(mb / t).toFixed(1)} MB/s`;
+  console.log(`\nspeed on ${htmls.length} pages (${mb.toFixed(1)} MB), one core, median of ${passes} passes:`);
+  console.log(`  extractHtml                      ${rate(tEx)}`);
+  console.log(`  htmlparser2 SAX parse (ceiling)  ${rate(tSax)}`);
+  console.log(`  extract / ceiling = ${(tSax / tEx).toFixed(2)}`);
+  console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+}
