@@ -1,0 +1,124 @@
+/**
+ * Main-content detection over the block tree (tree.ts).
+ *
+ * Every text run gets a value: its length when it reads like content, minus twice its link text (menus,
+ * link lists and teaser rails are mostly links), minus a small cost per run (chrome is made of many
+ * tiny pieces); a run inside page chrome or a boilerplate-named block (comments, sidebar, share,
+ * related ...) counts its whole length against. The main region is the block whose subtree has the
+ * largest total value: it grows over neighbouring content and stops where boilerplate would cost more
+ * than the content it adds (the maximum-subtree idea behind body-text extraction, BTE, on the DOM
+ * instead of a token stream). Inside that region, blocks that are chrome, boilerplate-named or made of
+ * links are pruned, and so are link-only lines. Images keep their place among the kept runs.
+ */
+import type { Block, Item, PageTree } from './tree.ts';
+
+export interface ContentOptions {
+  /** Weight of link text against a run (value = length - linkPenalty * linkText - runCost). */
+  linkPenalty: number;
+  /** Cost of each text run, in characters. */
+  runCost: number;
+  /** A text run whose link text is more than this share of it is navigation, not prose. */
+  maxRunLinkDensity: number;
+  /** A block inside the region whose value is negative and link density above this is pruned. */
+  maxBlockLinkDensity: number;
+}
+
+export interface ContentSelection {
+  /** The block chosen as the main region. */
+  region: Block;
+  /** keep[i]: item i is part of the main content. */
+  keep: Uint8Array;
+  /** Text length (weighted) of the page and of what was kept. */
+  pageChars: number;
+  keptChars: number;
+}
+
+/**
+ * A boilerplate-named or chrome block stops counting as boilerplate when it plainly is the page:
+ * it holds this share of all text (wrappers such as `<form id="aspnetForm">` or `#page.has-sidebar`).
+ */
+const WRAPPER_SHARE = 0.75;
+
+/** `region`: use this block as the region instead of searching for the best one. */
+export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?: Block): ContentSelection {
+  const { blocks, items } = tree;
+  const n = blocks.length;
+  const text = new Float64Array(n); // weighted text length in the subtree
+  const link = new Float64Array(n);
+  const value = new Float64Array(n);
+  const strongPositive = new Uint8Array(n); // subtree holds a declared main landmark
+
+  for (const it of items) {
+    if (it.kind !== 'text') continue;
+    text[it.block.index]! += it.len;
+    link[it.block.index]! += it.link;
+  }
+  for (let i = n - 1; i > 0; i--) {
+    const b = blocks[i]!;
+    const p = b.parent!.index;
+    text[p]! += text[i]!;
+    link[p]! += link[i]!;
+    if (b.hint >= 2 || b.tag === 'main' || strongPositive[i]) strongPositive[p] = 1;
+  }
+  const pageChars = text[0]!;
+
+  // Boilerplate flags, top-down: a block is boilerplate if it or an ancestor is chrome or badly named,
+  // unless it is a wrapper of the whole page or holds the declared main content.
+  const boiler = new Uint8Array(n);
+  for (let i = 1; i < n; i++) {
+    const b = blocks[i]!;
+    const self =
+      (b.chrome || b.hint < 0) && !strongPositive[i] && b.hint < 1 && text[i]! < WRAPPER_SHARE * pageChars;
+    boiler[i] = boiler[b.parent!.index]! || (self ? 1 : 0);
+  }
+
+  const itemValue = (it: Item): number => {
+    if (it.kind !== 'text') return 0;
+    if (boiler[it.block.index]) return -it.len;
+    return it.len - opt.linkPenalty * it.link - opt.runCost;
+  };
+  for (const it of items) value[it.block.index]! += itemValue(it);
+  for (let i = n - 1; i > 0; i--) value[blocks[i]!.parent!.index]! += value[i]!;
+
+  // The region: the block with the best value; declared content containers get a small edge over
+  // an ancestor that adds little.
+  let region = blocks[0]!;
+  let best = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const b = blocks[i]!;
+    const bonus = b.hint > 0 || b.tag === 'article' || b.tag === 'main' ? 1.1 : 1;
+    const s = value[i]! * (value[i]! > 0 ? bonus : 1);
+    if (s > best) {
+      best = s;
+      region = b;
+    }
+  }
+  if (best <= 0) region = blocks[0]!; // nothing reads like content: keep whatever is not chrome
+  if (forceRegion) region = forceRegion;
+
+  // Prune inside the region, top-down.
+  const keepBlock = new Uint8Array(n);
+  keepBlock[region.index] = 1;
+  for (let i = region.index + 1; i < n; i++) {
+    const b = blocks[i]!;
+    if (!keepBlock[b.parent!.index]) continue;
+    const ld = text[i]! > 0 ? link[i]! / text[i]! : 0;
+    const pruned =
+      (boiler[i] && !boiler[region.index]) || (value[i]! < 0 && ld > opt.maxBlockLinkDensity);
+    keepBlock[i] = pruned ? 0 : 1;
+  }
+
+  const keep = new Uint8Array(items.length);
+  let keptChars = 0;
+  for (let i = region.first; i < region.end; i++) {
+    const it = items[i]!;
+    if (!keepBlock[it.block.index]) continue;
+    if (it.kind === 'text') {
+      const heading = /^h[1-6]$/.test(it.block.tag);
+      if (!heading && it.link > opt.maxRunLinkDensity * it.len) continue;
+      keptChars += it.len;
+    }
+    keep[i] = 1;
+  }
+  return { region, keep, pageChars, keptChars };
+}
