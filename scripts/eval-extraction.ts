@@ -11,6 +11,7 @@
  * Speed: pages/s of extractHtml over all pages, beside the htmlparser2 SAX-parse-only ceiling.
  *
  *   npx tsx scripts/eval-extraction.ts [--corpus DIR] [--set NAME] [--pages] [--passes N]
+ *   npx tsx scripts/eval-extraction.ts --page STEM   what one page lost and gained, to study a failure
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     corpus: { type: 'string', default: new URL('../../../shared/corpus/html', import.meta.url).pathname },
     set: { type: 'string' },
     pages: { type: 'boolean', default: false },
+    page: { type: 'string' },
     passes: { type: 'string', default: '5' },
     'no-speed': { type: 'boolean', default: false },
   },
@@ -210,10 +212,32 @@ function score(c: Case): Score {
   return s;
 }
 
+/** Print the extracted document and the words it missed or added against the ground truth. */
+function explain(c: Case) {
+  const ex = extractHtml(c.html, c.url, extractDefaults);
+  const s = score(c);
+  console.log(`== ${c.set}/${c.stem}  P ${f3(s.p)} R ${f3(s.r)} F1 ${f3(s.f)}  region <${ex.contentTag}>  ` +
+    `images truth/ours/matched ${s.imgTruth}/${s.imgPred}/${s.imgMatched}  dropped ${JSON.stringify(ex.imagesDropped)}`);
+  for (const seg of ex.segments)
+    console.log(seg.kind === 'text' ? `  [${seg.tag}] ${seg.text!.slice(0, 110).replace(/\n/g, ' / ')}` : `  [IMG] ${seg.url}`);
+  const text = ex.segments.filter((x) => x.kind === 'text').map((x) => x.text).join('\n');
+  const pred = bagOfWords(text);
+  const truth = bagOfWords(c.truthText);
+  const diff = (a: Map<string, number>, b: Map<string, number>) =>
+    [...a].map(([w, n]) => [w, n - (b.get(w) ?? 0)] as const).filter(([, d]) => d > 0).sort((x, y) => y[1] - x[1]);
+  const fmt = (d: (readonly [string, number])[]) => `${d.reduce((a, x) => a + x[1], 0)} words: ` + d.slice(0, 40).map(([w, n]) => `${w}×${n}`).join(' ');
+  console.log(`  missing ${fmt(diff(truth, pred))}`);
+  console.log(`  extra   ${fmt(diff(pred, truth))}`);
+}
+
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
 
 const cases = loadCases();
+if (args.page) {
+  for (const c of cases.filter((x) => x.stem.startsWith(args.page!))) explain(c);
+  process.exit(0);
+}
 const scores = cases.map(score);
 if (args.pages) {
   console.log('set\tpage\tP\tR\tF1\timg truth/pred/matched');

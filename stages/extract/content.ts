@@ -47,6 +47,7 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
   const link = new Float64Array(n);
   const value = new Float64Array(n);
   const strongPositive = new Uint8Array(n); // subtree holds a declared main landmark
+  const positiveText = new Float64Array(n); // text of the largest content-named block in the subtree
 
   for (const it of items) {
     if (it.kind !== 'text') continue;
@@ -59,16 +60,19 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     text[p]! += text[i]!;
     link[p]! += link[i]!;
     if (b.hint >= 2 || b.tag === 'main' || strongPositive[i]) strongPositive[p] = 1;
+    if (b.hint > 0 || b.tag === 'article' || b.tag === 'main') positiveText[i] = Math.max(positiveText[i]!, text[i]!);
+    positiveText[p] = Math.max(positiveText[p]!, positiveText[i]!);
   }
   const pageChars = text[0]!;
 
   // Boilerplate flags, top-down: a block is boilerplate if it or an ancestor is chrome or badly named,
-  // unless it is a wrapper of the whole page or holds the declared main content.
+  // unless it wraps the whole page or holds the declared main content; a weak name ("date-outer",
+  // <form>) also yields to a content-named block that holds most of it ("post hentry").
   const boiler = new Uint8Array(n);
   for (let i = 1; i < n; i++) {
     const b = blocks[i]!;
-    const self =
-      (b.chrome || b.hint < 0) && !strongPositive[i] && b.hint < 1 && text[i]! < WRAPPER_SHARE * pageChars;
+    let self = (b.chrome || b.hint < 0) && !strongPositive[i] && text[i]! < WRAPPER_SHARE * pageChars;
+    if (self && b.hint >= -1 && positiveText[i]! >= 0.5 * text[i]! && text[i]! > 0) self = false;
     boiler[i] = boiler[b.parent!.index]! || (self ? 1 : 0);
   }
 

@@ -14,17 +14,22 @@ export const CHROME_ROLES = new Set([
 ]);
 
 /**
- * Boilerplate whatever else the name says ("comment-body" is still a comment). Matched anywhere in
- * the class/id text: these words are distinctive enough ("leftSidebar", "social-links").
+ * Boilerplate whatever else the name says ("comment-body" is still a comment): a word of the class/id
+ * that starts with one of these ("commentlist", "sharebar") or ends with one ("rightSidebar" is split
+ * at the capital; "postcomments").
  */
-const STRONG_NEGATIVE =
-  /comment(?!ary)|disqus|sidebar|side-bar|cookie|consent|gdpr|newsletter|subscri(?:be|ption)|signup|sign-up|outbrain|taboola|sponsor|advert|popup|modal|breadcrumb|pagination|social|share|sharing|related|recommend|promo|skyscraper|masthead|login|paywall|byline|jump-?link|skip-?link|tag-?cloud|shoutbox|most-?(?:read|popular|viewed)|read-?next|more-?(?:stories|articles|news)/;
+const STRONG_START =
+  /^(?:comment(?!ary)|disqus|sidebar|cookie|consent|gdpr|newsletter|subscri(?:be|ption)|signup|outbrain|taboola|sponsor|advert|breadcrumb|pagination|social|(?:share|sharing)(?:bar|box|buttons?|tools?|this|links?|icons?|widget|s)?$|related|recommend|paywall|byline)/;
+const STRONG_END = /(?:comments?|sidebar|cookies?|newsletter|breadcrumbs?|share|sharing|social|related|sponsored)$/;
+/** Two-word names, matched with their words joined by '-'. */
+const STRONG_PAIR =
+  /(?:^|-)(?:side-bar|sign-up|most-(?:read|popular|viewed|shared)|read-next|more-(?:stories|articles|news)|jump-links?|skip-links?|tag-cloud|you-may-like|also-like)(?:-|$)/;
 
 /** Boilerplate unless a content word is there too ("post-footer" no, "main-header" no). Whole words. */
 const WEAK_NEGATIVE = new Set([
   'footer', 'header', 'nav', 'navbar', 'navigation', 'menu', 'widget', 'widgets', 'banner', 'meta', 'tags',
   'tag', 'bio', 'author', 'toolbar', 'extra', 'aside', 'popular', 'trending', 'more', 'rss', 'print', 'ad',
-  'ads', 'adv', 'links', 'utility', 'dateline', 'timestamp', 'date', 'caption-credit', 'copyright', 'legal',
+  'ads', 'adv', 'modal', 'popup', 'masthead', 'login', 'skyscraper', 'shoutbox', 'promo', 'promos', 'promotion', 'promotions', 'utility', 'copyright', 'legal',
   'pager', 'breadcrumbs', 'supplemental', 'rail', 'topbar', 'dropdown', 'tooltip', 'overlay',
 ]);
 
@@ -44,18 +49,20 @@ function words(s: string): string[] {
 
 /**
  * Hint of one block: +2 a declared main-content landmark (role=main, itemprop=articleBody),
- * +1 a content word, -1 boilerplate, 0 nothing known.
+ * +1 a content word, -1 a weak boilerplate word (footer, meta, widget ...), -2 a strong one
+ * (comments, sidebar, share, related ...), 0 nothing known.
  */
 export function classHint(cls: string, id: string, role: string, itemprop: string, itemtype: string): number {
   if (role === 'main' || /\barticleBody\b|\breviewBody\b/i.test(itemprop)) return 2;
-  if (/comment/i.test(itemprop) || /Comment$/.test(itemtype)) return -1;
+  if (/comment/i.test(itemprop) || /Comment$/.test(itemtype)) return -2;
   const text = cls || id ? `${cls} ${id}` : '';
   if (!text) return role === 'article' ? 1 : 0;
-  const lower = text.toLowerCase();
-  if (STRONG_NEGATIVE.test(lower)) return -1;
+  const ws = words(text);
+  if (STRONG_PAIR.test(ws.join('-'))) return -2;
   let pos = role === 'article';
   let neg = false;
-  for (const w of words(text)) {
+  for (const w of ws) {
+    if (STRONG_START.test(w) || STRONG_END.test(w)) return -2;
     if (POSITIVE.has(w)) pos = true;
     else if (WEAK_NEGATIVE.has(w)) neg = true;
   }

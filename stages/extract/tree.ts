@@ -19,7 +19,7 @@ export interface Block {
   parent: Block | null;
   /** Number of child blocks. */
   childBlocks: number;
-  /** Class/id/role/itemprop hint: < 0 boilerplate (comments, sidebar, share ...), > 0 main content. */
+  /** Class/id/role/itemprop hint (hints.ts): -2 / -1 strong / weak boilerplate, +1 / +2 main content. */
   hint: number;
   /** Page chrome by its tag or ARIA role: nav, header, footer, aside, form, menu, role=navigation ... */
   chrome: boolean;
@@ -310,7 +310,8 @@ export function buildTree(html: string, pageUrl: string): PageTree {
         kinds.push(K_INLINE);
         return;
       }
-      if (name === 'a' && attribs.href !== undefined) {
+      // javascript: links are buttons in disguise; their text is read as plain text (as Readability does).
+      if (name === 'a' && attribs.href !== undefined && !/^\s*javascript:/i.test(attribs.href)) {
         linkHrefs.push(attribs.href);
         kinds.push(K_LINK);
         return;
