@@ -21,6 +21,10 @@ export interface ContentOptions {
   maxRunLinkDensity: number;
   /** A block inside the region whose value is negative and link density above this is pruned. */
   maxBlockLinkDensity: number;
+  /** The region grows to its parent while that loses at most this share of the region's value... */
+  climbTolerance: number;
+  /** ...and adds at most this share of the region's text. */
+  climbMaxText: number;
 }
 
 export interface ContentSelection {
@@ -31,6 +35,9 @@ export interface ContentSelection {
   /** Text length (weighted) of the page and of what was kept. */
   pageChars: number;
   keptChars: number;
+  /** Per block (by index): weighted text and content value of its subtree, for debugging. */
+  text: Float64Array;
+  value: Float64Array;
 }
 
 /**
@@ -97,6 +104,15 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
       region = b;
     }
   }
+  // Grow the region while its parent costs little: the title, standfirst and lead figure usually sit
+  // beside the article body, with a byline or share bar (pruned below) that slightly lowers the value.
+  // The part added must be small next to the region (a header, not the rest of the page).
+  if (best > 0) {
+    const floor = value[region.index]! * (1 - opt.climbTolerance);
+    const maxText = text[region.index]! * (1 + opt.climbMaxText);
+    while (region.parent && value[region.parent.index]! >= floor && text[region.parent.index]! <= maxText)
+      region = region.parent;
+  }
   if (best <= 0) region = blocks[0]!; // nothing reads like content: keep whatever is not chrome
   if (forceRegion) region = forceRegion;
 
@@ -124,5 +140,5 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     }
     keep[i] = 1;
   }
-  return { region, keep, pageChars, keptChars };
+  return { region, keep, pageChars, keptChars, text, value };
 }

@@ -14,13 +14,16 @@ export const CHROME_ROLES = new Set([
 ]);
 
 /**
- * Boilerplate whatever else the name says ("comment-body" is still a comment): a word of the class/id
- * that starts with one of these ("commentlist", "sharebar") or ends with one ("rightSidebar" is split
- * at the capital; "postcomments").
+ * Boilerplate whatever else the name says ("comment-body" is still a comment), matched per word of the
+ * class/id ("rightSidebar" is split at the capital): words that start with a distinctive stem
+ * ("relatedPosts", "sidebarleft"), comment/share words with the usual suffixes ("commentlist", not
+ * "commented"), and compounds that end with one ("postcomments").
  */
 const STRONG_START =
-  /^(?:comment(?!ary)|disqus|sidebar|cookie|consent|gdpr|newsletter|subscri(?:be|ption)|signup|outbrain|taboola|sponsor|advert|breadcrumb|pagination|social|(?:share|sharing)(?:bar|box|buttons?|tools?|this|links?|icons?|widget|s)?$|related|recommend|paywall|byline)/;
-const STRONG_END = /(?:comments?|sidebar|cookies?|newsletter|breadcrumbs?|share|sharing|social|related|sponsored)$/;
+  /^(?:disqus|sidebar|cookie|newsletter|outbrain|taboola|advert|breadcrumb|pagination|related|recommend|paywall|byline|sponsor|social|gdpr|consent|subscri(?:be|ption)|signup)/;
+const STRONG_WORD =
+  /^(?:comments?|share|shares|sharing)(?:list|form|area|box|section|thread|wrap|wrapper|container|block|bar|buttons?|tools?|this|links?|icons?|widget)?$/;
+const STRONG_END = /.(?:comments|sidebar|cookies?|newsletter|breadcrumbs?|sharing|social|related|sponsored)$/;
 /** Two-word names, matched with their words joined by '-'. */
 const STRONG_PAIR =
   /(?:^|-)(?:side-bar|sign-up|most-(?:read|popular|viewed|shared)|read-next|more-(?:stories|articles|news)|jump-links?|skip-links?|tag-cloud|you-may-like|also-like)(?:-|$)/;
@@ -39,6 +42,8 @@ const POSITIVE = new Set([
   'blog', 'prose', 'markdown', 'hentry', 'h-entry', 'articlebody', 'postbody', 'storybody', 'entrycontent',
   'maincontent', 'thread', 'message', 'answer', 'question', 'topic', 'recipe', 'instructions', 'steps',
 ]);
+
+const MODIFIER = new Set(['has', 'with', 'no', 'without', 'hide', 'show', 'enable', 'disable', 'enabled', 'disabled']);
 
 function words(s: string): string[] {
   return s
@@ -61,8 +66,14 @@ export function classHint(cls: string, id: string, role: string, itemprop: strin
   if (STRONG_PAIR.test(ws.join('-'))) return -2;
   let pos = role === 'article';
   let neg = false;
-  for (const w of ws) {
-    if (STRONG_START.test(w) || STRONG_END.test(w)) return -2;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    // "has-shares", "with-sidebar", "no-comments": a modifier about what is attached, not what it is.
+    if (MODIFIER.has(w)) {
+      i++;
+      continue;
+    }
+    if (STRONG_START.test(w) || STRONG_WORD.test(w) || STRONG_END.test(w)) return -2;
     if (POSITIVE.has(w)) pos = true;
     else if (WEAK_NEGATIVE.has(w)) neg = true;
   }

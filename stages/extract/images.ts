@@ -115,9 +115,13 @@ export function resolveUrl(raw: string | null | undefined, base: string): string
 /** Reasons an image is dropped as decorative; counted as `image:<reason>`. */
 export type DecorativeReason = 'tracking' | 'tiny' | 'icon' | 'avatar' | 'logo' | 'emoji' | 'share' | 'ad';
 
-/** Hosts and paths of tracking pixels and ad servers (a page image served from these is never content). */
-const TRACKING_URL =
-  /(?:^|[/.])(?:doubleclick\.net|google-analytics\.com|googlesyndication\.com|googleadservices\.com|scorecardresearch\.com|quantserve\.com|facebook\.com\/tr|bat\.bing\.com|pixel\.wp\.com|stats\.wp\.com|b\.scorecardresearch|analytics\.|adservice\.|pixel\.|beacon\.|tracking\.|counter\.|sb\.scorecardresearch|amazon-adsystem\.com|adsrvr\.org|taboola\.com|outbrain\.com|criteo\.|moatads\.com|chartbeat\.net|imrworldwide\.com)|\/(?:pixel|beacon|tracking|track|tr|b\/ss|impression|collect)(?:\.gif|\.png|\/|\?|$)/i;
+/** Domains of trackers and ad servers: an image served from these is never content. */
+const TRACKER_DOMAIN =
+  /(?:^|\.)(?:doubleclick\.net|google-analytics\.com|googlesyndication\.com|googleadservices\.com|googletagmanager\.com|scorecardresearch\.com|quantserve\.com|bat\.bing\.com|amazon-adsystem\.com|adsrvr\.org|taboola\.com|outbrain\.com|criteo\.(?:com|net)|moatads\.com|chartbeat\.net|imrworldwide\.com|smartadserver\.com|adnxs\.com|adform\.net|openx\.net|rubiconproject\.com|pubmatic\.com|casalemedia\.com|yieldmo\.com|serving-sys\.com|2mdn\.net|everesttech\.net|demdex\.net|krxd\.net|bluekai\.com|exelator\.com|addthis\.com|sharethis\.com|gravatar\.com)$/i;
+/** Host names that say "ads" or "tracking" in their first label (ads.example.com, pixel.wp.com). */
+const TRACKER_HOST = /^(?:ads?\d*|adserver|adservice|adsystem|banners?|pixel|beacon|tracking|track|tracker|analytics|stats|counter|metrics|log)\./i;
+/** Paths of tracking pixels and ad calls. */
+const TRACKER_PATH = /\/(?:pixel|beacon|tracking|track|tr|b\/ss|impression|collect|adserver|afp-creative)(?:\.gif|\.png|\/|$)/i;
 
 /**
  * Words that mark an image decorative, by kind, and where they count: in the image's URL path, or in
@@ -162,15 +166,19 @@ export function decorativeReason(
   linkHref: string | null,
 ): DecorativeReason | null {
   if ((width !== null && width <= 2) || (height !== null && height <= 2)) return 'tracking';
-  if (TRACKING_URL.test(url)) return 'tracking';
-  if (width !== null && height !== null && width <= TINY_SIDE && height <= TINY_SIDE) return 'tiny';
-  if ((width !== null && width <= 24) || (height !== null && height <= 24)) return 'tiny';
   let path = url;
+  let host = '';
   try {
-    path = decodeURIComponent(new URL(url).pathname);
+    const u = new URL(url);
+    host = u.hostname;
+    path = u.pathname;
+    path = decodeURIComponent(path);
   } catch {
     /* keep the raw URL */
   }
+  if (TRACKER_DOMAIN.test(host) || TRACKER_HOST.test(host) || TRACKER_PATH.test(path)) return 'tracking';
+  if (width !== null && height !== null && width <= TINY_SIDE && height <= TINY_SIDE) return 'tiny';
+  if ((width !== null && width <= 24) || (height !== null && height <= 24)) return 'tiny';
   if (/\.(?:ico|cur)$/i.test(path)) return 'icon';
   for (const { reason, re, inPath } of DECORATIVE_WORDS) if ((inPath && re.test(path)) || re.test(cls)) return reason;
   if (linkHref && /(?:facebook\.com\/sharer|twitter\.com\/(?:intent|share)|x\.com\/intent|pinterest\.com\/pin\/create|linkedin\.com\/share|reddit\.com\/submit|wa\.me\/|api\.whatsapp\.com\/send|mailto:)/i.test(linkHref))

@@ -26,6 +26,10 @@ export interface ExtractConfig {
   maxRunLinkDensity: number;
   /** Inside the content, a block with a negative score and link density above this is pruned. */
   maxBlockLinkDensity: number;
+  /** The content region grows to its parent while that loses at most this share of its score... */
+  climbTolerance: number;
+  /** ...and adds at most this share of its text. */
+  climbMaxText: number;
   /** Keep images flagged decorative (tracking pixels, icons, avatars, logos, share buttons). */
   keepDecorativeImages: boolean;
 }
@@ -42,6 +46,9 @@ export const extractDefaults: ExtractConfig = {
   // Readability's cleanConditionally removes blocks whose link density exceeds 0.5.
   maxRunLinkDensity: 0.5,
   maxBlockLinkDensity: 0.5,
+  // Dev-set choice: a title, standfirst, byline and lead figure cost less than a tenth of an article.
+  climbTolerance: 0.1,
+  climbMaxText: 0.3,
   keepDecorativeImages: false,
 };
 
@@ -57,7 +64,7 @@ export interface Extracted {
   contentChars: number;
   /** Tag of the block chosen as the main content (article, div, main, body ...). */
   contentTag: string;
-  /** Images inside the content left out, by reason: decorative kinds, no_url, duplicate. */
+  /** Images inside the content left out, by reason: decorative kinds, duplicate; no_url is page-wide. */
   imagesDropped: Record<string, number>;
 }
 
@@ -80,6 +87,7 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   }
   const imagesDropped: Record<string, number> = {};
   const dropImage = (reason: string) => (imagesDropped[reason] = (imagesDropped[reason] ?? 0) + 1);
+  if (tree.imagesWithoutUrl) imagesDropped.no_url = tree.imagesWithoutUrl;
 
   const segments: Segment[] = [];
   let lastImageUrl: string | null = null;
@@ -106,10 +114,6 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
       continue;
     }
     rowOf = null;
-    if (!it.url) {
-      dropImage('no_url');
-      continue;
-    }
     const reason = decorativeReason(it.url, it.width, it.height, it.cls, it.linkHref);
     if (reason && !cfg.keepDecorativeImages) {
       dropImage(reason);

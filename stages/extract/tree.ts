@@ -23,6 +23,8 @@ export interface Block {
   hint: number;
   /** Page chrome by its tag or ARIA role: nav, header, footer, aside, form, menu, role=navigation ... */
   chrome: boolean;
+  /** Inside an <article> or <main> (whose <header> is the article's title area, not page chrome). */
+  inArticle: boolean;
   /** `items[first..end)` are the runs and images inside this block. */
   first: number;
   end: number;
@@ -43,8 +45,8 @@ export interface TextItem {
 export interface ImageItem {
   kind: 'image';
   block: Block;
-  /** Absolute http(s) URL; null when the image has none we can use (counted as no_url). */
-  url: string | null;
+  /** Absolute http(s) URL. */
+  url: string;
   /** The page's `src` was a placeholder (lazy loading): a <noscript> copy that follows may replace it. */
   placeholder: boolean;
   alt: string | null;
@@ -65,6 +67,8 @@ export interface PageTree {
   base: string;
   blocks: Block[];
   items: Item[];
+  /** <img> elements with no usable URL (filled in by scripts, or data: only). */
+  imagesWithoutUrl: number;
 }
 
 /** Elements whose content is never text of the page. */
@@ -157,19 +161,22 @@ export function buildTree(html: string, pageUrl: string): PageTree {
   let ogUrl: string | null = null;
   let declaredLang: string | null = null;
   let baseHref: string | null = null;
+  let imagesWithoutUrl = 0;
 
   const newBlock = (tag: string, parent: Block | null, attribs: Record<string, string>): Block => {
     const cls = attribs.class ?? '';
     const id = attribs.id ?? '';
     const role = attribs.role?.toLowerCase() ?? '';
     const isRoot = tag === 'html' || tag === 'body';
+    const inArticle = !!parent && (parent.inArticle || parent.tag === 'article' || parent.tag === 'main');
     const b: Block = {
       index: blocks.length,
       tag,
       parent,
       childBlocks: 0,
       hint: isRoot ? 0 : classHint(cls, id, role, attribs.itemprop ?? '', attribs.itemtype ?? ''),
-      chrome: CHROME_TAGS.has(tag) || CHROME_ROLES.has(role),
+      chrome: (CHROME_TAGS.has(tag) && !(tag === 'header' && inArticle)) || CHROME_ROLES.has(role),
+      inArticle,
       first: items.length,
       end: items.length,
     };
@@ -218,17 +225,21 @@ export function buildTree(html: string, pageUrl: string): PageTree {
 
   const pushImage = (cand: ImageCandidate | null, attribs: Record<string, string>, placeholder: boolean) => {
     const url = resolveUrl(cand?.url, base());
+    if (!url) {
+      // No usable URL (script-filled <img>): counted, and never a target for a <noscript> copy.
+      imagesWithoutUrl++;
+      return;
+    }
     const linkHref = linkHrefs.length ? linkHrefs[linkHrefs.length - 1]! : null;
     const last = items[items.length - 1];
-    if (noscriptDepth > 0) {
-      // A <noscript> copy of a lazy image: it fills the placeholder before it, or repeats it.
-      if (last?.kind === 'image' && (last.placeholder || last.url === null || last.url === url)) {
-        if (url && last.url !== url) {
-          last.url = url;
-          last.placeholder = false;
-        }
-        return;
-      }
+    if (noscriptDepth > 0 && last?.kind === 'image') {
+      // The <noscript> copy of the lazy image just before it: its URL is the real one (the <img> may
+      // hold a blurred low-resolution preview that is no placeholder by name).
+      last.url = url;
+      last.placeholder = false;
+      last.width = cand?.width ?? declaredSize(attribs.width) ?? last.width;
+      last.height = declaredSize(attribs.height) ?? last.height;
+      return;
     }
     const alt = attribs.alt?.replace(/\s+/g, ' ').trim() || null;
     const img: ImageItem = {
@@ -400,5 +411,6 @@ export function buildTree(html: string, pageUrl: string): PageTree {
     base: baseUrl,
     blocks,
     items,
+    imagesWithoutUrl,
   };
 }
