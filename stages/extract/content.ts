@@ -21,6 +21,8 @@ export interface ContentOptions {
   maxRunLinkDensity: number;
   /** A block inside the region whose value is negative and link density above this is pruned. */
   maxBlockLinkDensity: number;
+  /** Boilerplate text (chrome, comments, share ...) counts this much per character against a block. */
+  boilerplatePenalty: number;
   /** The region grows to its parent while that loses at most this share of the region's value... */
   climbTolerance: number;
   /** ...and adds at most this share of the region's text. */
@@ -72,30 +74,38 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
   }
   const pageChars = text[0]!;
 
-  // Boilerplate flags, top-down: a block is boilerplate if it or an ancestor is chrome or badly named,
-  // unless it wraps the whole page or holds the declared main content; a weak name ("date-outer",
-  // <form>) also yields to a content-named block that holds most of it ("post hentry").
-  const boiler = new Uint8Array(n);
+  // Boilerplate, top-down. Strong: page chrome (nav, aside, footer ...) and names that are never the
+  // content (comments, share, related ...); it and everything inside it is boilerplate. Weak: names
+  // that only make a block suspect (widget, meta, banner, <form>); such a block is pruned unless it
+  // reads as content. Neither applies to a block that wraps the whole page or holds the declared main
+  // content, and a weak one yields to a content-named block holding most of it ("date-outer" around
+  // "post hentry").
+  const strong = new Uint8Array(n);
+  const weakSelf = new Uint8Array(n);
   for (let i = 1; i < n; i++) {
     const b = blocks[i]!;
-    let self = (b.chrome || b.hint < 0) && !strongPositive[i] && text[i]! < WRAPPER_SHARE * pageChars;
-    if (self && b.hint >= -1 && positiveText[i]! >= 0.5 * text[i]! && text[i]! > 0) self = false;
-    boiler[i] = boiler[b.parent!.index]! || (self ? 1 : 0);
+    let level = b.hint <= -2 || (b.chrome && b.tag !== 'form') ? 2 : b.hint === -1 || b.chrome ? 1 : 0;
+    if (level && (strongPositive[i] || text[i]! >= WRAPPER_SHARE * pageChars)) level = 0;
+    if (level === 1 && text[i]! > 0 && positiveText[i]! >= 0.5 * text[i]!) level = 0;
+    strong[i] = strong[b.parent!.index]! || (level === 2 ? 1 : 0);
+    weakSelf[i] = level === 1 ? 1 : 0;
   }
 
-  const itemValue = (it: Item): number => {
-    if (it.kind !== 'text') return 0;
-    if (boiler[it.block.index]) return -it.len;
-    return it.len - opt.linkPenalty * it.link - opt.runCost;
-  };
-  for (const it of items) value[it.block.index]! += itemValue(it);
+  // Boilerplate text counts only a little against the blocks around it: it is pruned from the
+  // output anyway, and it must not sink an article body that embeds a share bar or a gallery widget.
+  for (const it of items) {
+    if (it.kind !== 'text') continue;
+    const i = it.block.index;
+    value[i]! += strong[i] ? -opt.boilerplatePenalty * it.len : it.len - opt.linkPenalty * it.link - opt.runCost;
+  }
   for (let i = n - 1; i > 0; i--) value[blocks[i]!.parent!.index]! += value[i]!;
 
-  // The region: the block with the best value; declared content containers get a small edge over
-  // an ancestor that adds little.
+  // The region: the block with the best value outside boilerplate; declared content containers get
+  // a small edge over an ancestor that adds little.
   let region = blocks[0]!;
   let best = -Infinity;
   for (let i = 0; i < n; i++) {
+    if (strong[i]) continue;
     const b = blocks[i]!;
     const bonus = b.hint > 0 || b.tag === 'article' || b.tag === 'main' ? 1.1 : 1;
     const s = value[i]! * (value[i]! > 0 ? bonus : 1);
@@ -124,7 +134,9 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     if (!keepBlock[b.parent!.index]) continue;
     const ld = text[i]! > 0 ? link[i]! / text[i]! : 0;
     const pruned =
-      (boiler[i] && !boiler[region.index]) || (value[i]! < 0 && ld > opt.maxBlockLinkDensity);
+      (strong[i] && !strong[region.index]) ||
+      (weakSelf[i] && value[i]! <= 0) ||
+      (value[i]! < 0 && ld > opt.maxBlockLinkDensity);
     keepBlock[i] = pruned ? 0 : 1;
   }
 

@@ -9,6 +9,7 @@ import { docStage, drop } from '../../pipeline/stage.ts';
 import { buildTree, type Block, type Item } from './tree.ts';
 import { selectContent } from './content.ts';
 import { decorativeReason } from './images.ts';
+import { dropLeadingMetadata, dropOrphanHeadings } from './tidy.ts';
 
 export interface ExtractConfig {
   /** Drop a page whose extracted text is shorter than this many characters (reason no_text). */
@@ -26,6 +27,9 @@ export interface ExtractConfig {
   maxRunLinkDensity: number;
   /** Inside the content, a block with a negative score and link density above this is pruned. */
   maxBlockLinkDensity: number;
+  /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
+   * blocks around it (it is pruned from the output anyway). */
+  boilerplatePenalty: number;
   /** The content region grows to its parent while that loses at most this share of its score... */
   climbTolerance: number;
   /** ...and adds at most this share of its text. */
@@ -46,6 +50,9 @@ export const extractDefaults: ExtractConfig = {
   // Readability's cleanConditionally removes blocks whose link density exceeds 0.5.
   maxRunLinkDensity: 0.5,
   maxBlockLinkDensity: 0.5,
+  // Dev-set choice: enough to keep the region out of chrome, little enough that a share bar or gallery
+  // widget inside an article body does not sink it.
+  boilerplatePenalty: 0.25,
   // Dev-set choice: a title, standfirst, byline and lead figure cost less than a tenth of an article.
   climbTolerance: 0.1,
   climbMaxText: 0.3,
@@ -67,8 +74,6 @@ export interface Extracted {
   /** Images inside the content left out, by reason: decorative kinds, duplicate; no_url is page-wide. */
   imagesDropped: Record<string, number>;
 }
-
-const HEADING = /^h([1-6])$/;
 
 function isTableCell(b: Block): boolean {
   return (b.tag === 'td' || b.tag === 'th') && b.parent?.tag === 'tr' && b.childBlocks === 0;
@@ -127,21 +132,7 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
     segments.push({ kind: 'image', tag: 'img', url: it.url, alt: it.alt, width: it.width, height: it.height });
   }
 
-  // A heading introduces what follows it: drop headings left with nothing under them (the heading
-  // of a pruned "Related stories" list, a trailing "Comments").
-  const out: Segment[] = [];
-  let nextLevel = 0; // heading level of the next kept segment; 7 = content, 0 = end of document
-  for (let i = segments.length - 1; i >= 0; i--) {
-    const s = segments[i]!;
-    const m = s.kind === 'text' ? HEADING.exec(s.tag ?? '') : null;
-    if (m) {
-      const level = Number(m[1]);
-      if (nextLevel === 0 || nextLevel <= level) continue;
-      nextLevel = level;
-    } else nextLevel = 7;
-    out.push(s);
-  }
-  out.reverse();
+  const out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title);
 
   let contentChars = 0;
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;

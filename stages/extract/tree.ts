@@ -87,6 +87,9 @@ const BLOCK = new Set([
   'xmp', 'marquee',
 ]);
 
+/** Formula images (MediaWiki, MathJax, KaTeX, LaTeX renderers): their alt text is TeX. */
+const FORMULA = /mwe-math|(?:^|[\s_-])(?:tex|latex|katex|mathjax|math|formula|equation)(?:[\s_-]|$)|\\displaystyle|\\frac|\\mathrm/i;
+
 /** Hidden by the page itself: never rendered, so never content (Readability drops these too). */
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const HIDDEN_CLASS = /(?:^|\s)(?:sr-only|visually-hidden|visuallyhidden|screen-reader-text|screenreader-only|element-invisible|hidden)(?:\s|$)/i;
@@ -194,15 +197,22 @@ export function buildTree(html: string, pageUrl: string): PageTree {
   let inTitle = false;
   const linkHrefs: string[] = [];
 
-  // The run being collected.
+  // The run being collected, and the images met inside it (emitted after it).
   let run = '';
   let runLink = 0;
+  const pendingImages: ImageItem[] = [];
 
   // <picture>: its <source> candidates and <img>, turned into one image when it closes.
   let picture: { sources: ImageCandidate[]; img: Record<string, string> | null } | null = null;
 
   const flush = () => {
-    if (!run) return;
+    if (run) flushRun();
+    if (pendingImages.length) {
+      for (const img of pendingImages) items.push(img);
+      pendingImages.length = 0;
+    }
+  };
+  const flushRun = () => {
     const paras = normalizeRun(run, preDepth > 0);
     const linkTotal = runLink;
     run = '';
@@ -253,9 +263,19 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       cls: `${attribs.class ?? ''} ${attribs.id ?? ''}`,
       linkHref,
     };
-    // An image is a boundary between paragraphs: text before it is a run of its own.
-    flush();
-    items.push(img);
+    // Between paragraphs an image keeps its place. Inside a sentence it would cut the paragraph in
+    // two: it goes right after the paragraph instead, and a formula image leaves its TeX in the text.
+    const tail = run.slice(run.lastIndexOf(BR) + 1);
+    if (!/\S/.test(tail)) {
+      flush();
+      items.push(img);
+      return;
+    }
+    if (alt && FORMULA.test(`${attribs.class ?? ''} ${alt}`)) {
+      run += ` ${alt} `;
+      if (linkHrefs.length > 0) runLink += measure(alt).len;
+    }
+    pendingImages.push(img);
   };
 
   saxParse(html, {
@@ -289,7 +309,9 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       if (
         SKIP.has(name) ||
         'hidden' in attribs ||
-        attribs['aria-hidden'] === 'true' ||
+        // aria-hidden hides decoration from screen readers; a formula's fallback image is hidden
+        // because its MathML twin is read instead (Readability keeps those too).
+        (attribs['aria-hidden'] === 'true' && !/fallback-image/.test(attribs.class ?? '')) ||
         (style !== undefined && HIDDEN_STYLE.test(style)) ||
         (attribs.class !== undefined && HIDDEN_CLASS.test(attribs.class))
       ) {
