@@ -48,6 +48,8 @@ export interface ContentSelection {
  */
 const WRAPPER_SHARE = 0.75;
 
+const HEADING = /^h[1-6]$/;
+
 /** `region`: use this block as the region instead of searching for the best one. */
 export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?: Block): ContentSelection {
   const { blocks, items } = tree;
@@ -133,10 +135,11 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     const b = blocks[i]!;
     if (!keepBlock[b.parent!.index]) continue;
     const ld = text[i]! > 0 ? link[i]! / text[i]! : 0;
+    // A heading that is a link (a listing's item titles) is no menu: it goes only with its block.
     const pruned =
       (strong[i] && !strong[region.index]) ||
       (weakSelf[i] && value[i]! <= 0) ||
-      (value[i]! < 0 && ld > opt.maxBlockLinkDensity);
+      (value[i]! < 0 && ld > opt.maxBlockLinkDensity && !HEADING.test(b.tag));
     keepBlock[i] = pruned ? 0 : 1;
   }
 
@@ -146,7 +149,7 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     const it = items[i]!;
     if (!keepBlock[it.block.index]) continue;
     if (it.kind === 'text') {
-      const heading = /^h[1-6]$/.test(it.block.tag);
+      const heading = HEADING.test(it.block.tag);
       if (!heading && it.link > opt.maxRunLinkDensity * it.len) continue;
       keptChars += it.len;
     }

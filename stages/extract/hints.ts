@@ -58,6 +58,23 @@ function words(s: string): string[] {
  * (comments, sidebar, share, related ...), 0 nothing known.
  */
 export function classHint(cls: string, id: string, role: string, itemprop: string, itemtype: string): number {
+  if (!role && !itemprop && !itemtype) {
+    // Pages repeat the same class names on many blocks: remember the answers (bounded memory).
+    const key = `${cls}\u0000${id}`;
+    let h = cache.get(key);
+    if (h === undefined) {
+      if (cache.size >= 20_000) cache.clear();
+      h = computeHint(cls, id, '', '', '');
+      cache.set(key, h);
+    }
+    return h;
+  }
+  return computeHint(cls, id, role, itemprop, itemtype);
+}
+
+const cache = new Map<string, number>();
+
+function computeHint(cls: string, id: string, role: string, itemprop: string, itemtype: string): number {
   if (role === 'main' || /\barticleBody\b|\breviewBody\b/i.test(itemprop)) return 2;
   if (/comment/i.test(itemprop) || /Comment$/.test(itemtype)) return -2;
   const text = cls || id ? `${cls} ${id}` : '';

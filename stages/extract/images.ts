@@ -30,6 +30,9 @@ const IMAGE_URL = /^\S+\.(?:jpe?g|png|webp|gif|avif|jxl|bmp|tiff?)(?:[?#]\S*)?$/
  */
 const PLACEHOLDER_SRC = /^data:|(?:^|[/_.-])(?:blank|spacer|pixel|transparent|placeholder|lazy|loading|loader|grey|gray|empty|1x1|dot|clear)(?:[_.-][\w-]*)?\.(?:gif|png|svg|jpe?g|webp)(?:[?#]|$)/i;
 
+/** Spacer and blank images by file name (layout tables, lazy-load placeholders left in place). */
+const SPACER_FILE = /(?:^|[/_.-])(?:blank|spacer|pixel|transparent|1x1|clear|dot|empty|trans|s)\.(?:gif|png)$/i;
+
 export function isPlaceholderSrc(src: string): boolean {
   return PLACEHOLDER_SRC.test(src);
 }
@@ -113,7 +116,7 @@ export function resolveUrl(raw: string | null | undefined, base: string): string
 }
 
 /** Reasons an image is dropped as decorative; counted as `image:<reason>`. */
-export type DecorativeReason = 'tracking' | 'tiny' | 'icon' | 'avatar' | 'logo' | 'emoji' | 'share' | 'ad';
+export type DecorativeReason = 'tracking' | 'spacer' | 'tiny' | 'icon' | 'avatar' | 'logo' | 'emoji' | 'share' | 'ad';
 
 /** Domains of trackers and ad servers: an image served from these is never content. */
 const TRACKER_DOMAIN =
@@ -177,6 +180,7 @@ export function decorativeReason(
     /* keep the raw URL */
   }
   if (TRACKER_DOMAIN.test(host) || TRACKER_HOST.test(host) || TRACKER_PATH.test(path)) return 'tracking';
+  if (SPACER_FILE.test(path)) return 'spacer';
   if (width !== null && height !== null && width <= TINY_SIDE && height <= TINY_SIDE) return 'tiny';
   if ((width !== null && width <= 24) || (height !== null && height <= 24)) return 'tiny';
   if (/\.(?:ico|cur)$/i.test(path)) return 'icon';

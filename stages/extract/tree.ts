@@ -130,6 +130,7 @@ export function measure(s: string): { len: number; punct: number } {
   return { len, punct };
 }
 
+const NON_SPACE = /[^\s]/;
 const BR_RUN = new RegExp(`${BR}(?: ?${BR})+`);
 
 function normalizeRun(raw: string, pre: boolean): string[] {
@@ -199,6 +200,7 @@ export function buildTree(html: string, pageUrl: string): PageTree {
 
   // The run being collected, and the images met inside it (emitted after it).
   let run = '';
+  let runHasText = false;
   let runLink = 0;
   const pendingImages: ImageItem[] = [];
 
@@ -213,6 +215,13 @@ export function buildTree(html: string, pageUrl: string): PageTree {
     }
   };
   const flushRun = () => {
+    if (!runHasText) {
+      // Only white space and <br>s (indentation between tags): nothing to keep.
+      run = '';
+      runLink = 0;
+      return;
+    }
+    runHasText = false;
     const paras = normalizeRun(run, preDepth > 0);
     const linkTotal = runLink;
     run = '';
@@ -233,6 +242,14 @@ export function buildTree(html: string, pageUrl: string): PageTree {
 
   const base = () => (baseHref ? (resolveUrl(baseHref, pageUrl) ?? pageUrl) : pageUrl);
 
+  // <figure>s open around the current position, innermost last.
+  const figures: { block: Block; url: string | null; hasImage: boolean }[] = [];
+  let figure: (typeof figures)[number] | null = null;
+  /** A figure with no <img> of its own but a microdata URL gets its image before the caption. */
+  const figureImage = () => {
+    if (figure && !figure.hasImage && figure.url) pushImage({ url: figure.url, width: null }, {}, false);
+  };
+
   const pushImage = (cand: ImageCandidate | null, attribs: Record<string, string>, placeholder: boolean) => {
     const url = resolveUrl(cand?.url, base());
     if (!url) {
@@ -251,6 +268,7 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       last.height = declaredSize(attribs.height) ?? last.height;
       return;
     }
+    if (figure) figure.hasImage = true;
     const alt = attribs.alt?.replace(/\s+/g, ' ').trim() || null;
     const img: ImageItem = {
       kind: 'image',
@@ -273,6 +291,7 @@ export function buildTree(html: string, pageUrl: string): PageTree {
     }
     if (alt && FORMULA.test(`${attribs.class ?? ''} ${alt}`)) {
       run += ` ${alt} `;
+      runHasText = true;
       if (linkHrefs.length > 0) runLink += measure(alt).len;
     }
     pendingImages.push(img);
@@ -299,6 +318,8 @@ export function buildTree(html: string, pageUrl: string): PageTree {
           break;
         case 'meta':
           if (ogUrl === null && attribs.property === 'og:url' && attribs.content?.trim()) ogUrl = attribs.content.trim();
+          if (figure && /\b(?:url|contentUrl|image)\b/.test(attribs.itemprop ?? '') && attribs.content?.trim())
+            figure.url ??= attribs.content.trim();
           break;
         case 'title':
           kinds.push(K_TITLE);
@@ -365,7 +386,13 @@ export function buildTree(html: string, pageUrl: string): PageTree {
           return;
         }
         flush();
+        if (name === 'figcaption') figureImage();
         cur = newBlock(name, cur, attribs);
+        if (name === 'figure') {
+          // schema.org ImageObject microdata names the image even when a script was to insert the <img>.
+          const declared = /ImageObject/.test(attribs.itemtype ?? '') ? attribs.itemid?.trim() || null : null;
+          figures.push((figure = { block: cur, url: declared, hasImage: false }));
+        }
         if (name === 'pre' || name === 'listing' || name === 'xmp' || name === 'plaintext') {
           preDepth++;
           kinds.push(K_PRE);
@@ -381,6 +408,7 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       }
       if (skipDepth > 0 || noscriptDepth > 0) return;
       run += text;
+      if (!runHasText && NON_SPACE.test(text)) runHasText = true;
       if (linkHrefs.length > 0) runLink += measure(text).len;
     },
     onclosetag() {
@@ -413,6 +441,11 @@ export function buildTree(html: string, pageUrl: string): PageTree {
         case K_BLOCK:
         case K_PRE:
           flush();
+          if (figure?.block === cur) {
+            figureImage();
+            figures.pop();
+            figure = figures[figures.length - 1] ?? null;
+          }
           if (kind === K_PRE) preDepth--;
           cur.end = items.length;
           cur = cur.parent ?? root;
