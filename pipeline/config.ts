@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
-  /** Documents in flight between stages (the memory bound is about this many documents per worker). */
-  docsInFlight: number;
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
   limit: number;
 }
@@ -21,13 +22,19 @@ export interface Config {
   read: ReadConfig;
   extract: ExtractConfig;
   write: WriteConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
-  run: { docsInFlight: 64, limit: 0 },
+  run: { limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {

@@ -4,7 +4,7 @@
  * its images in reading order (content.ts); decorative images are dropped and counted (images.ts).
  */
 import type { ColumnSpec, Doc, RawPage, Segment } from '../../schemas/doc.ts';
-import { docId, domainOf } from '../../schemas/ids.ts';
+import { shellDoc } from '../../schemas/ids.ts';
 import { docStage, drop } from '../../pipeline/stage.ts';
 import { buildTree, type Block, type Item } from './tree.ts';
 import { selectContent } from './content.ts';
@@ -166,18 +166,7 @@ export const extractColumns: ColumnSpec[] = [
 ];
 
 function emptyDoc(page: RawPage): Doc {
-  return {
-    id: docId(page.url, page.source),
-    url: page.url,
-    domain: domainOf(page.url),
-    title: null,
-    fetchedAt: page.fetchedAt,
-    source: page.source,
-    lang: null,
-    langScore: null,
-    segments: [],
-    signals: {},
-  };
+  return shellDoc(page.url, page.source, page.fetchedAt);
 }
 
 export const extractStage = docStage<RawPage, Doc>({
