@@ -29,9 +29,12 @@ const { values: args } = parseArgs({
     page: { type: 'string' },
     passes: { type: 'string', default: '5' },
     'no-speed': { type: 'boolean', default: false },
+    /** Extract config overrides as JSON, e.g. '{"climbTolerance":0.05}', to try a setting. */
+    config: { type: 'string' },
   },
 });
 const corpus = process.env.CORPUS_HTML ?? args.corpus!;
+const cfg = { ...extractDefaults, ...(args.config ? JSON.parse(args.config) : {}) };
 
 interface TruthImage {
   /** File names this <img> may be known by (src, srcset candidates, lazy attributes). */
@@ -236,7 +239,7 @@ interface Score {
 }
 
 function score(c: Case): Score {
-  const ex = extractHtml(c.html, c.url, extractDefaults);
+  const ex = extractHtml(c.html, c.url, cfg);
   const text = ex.segments.filter((s) => s.kind === 'text').map((s) => s.text).join('\n');
   const { p, r, f } = prf(bagOfWords(text), bagOfWords(c.truthText));
   const s: Score = {
@@ -264,7 +267,7 @@ function score(c: Case): Score {
 
 /** Print the extracted document and the words it missed or added against the ground truth. */
 function explain(c: Case) {
-  const ex = extractHtml(c.html, c.url, extractDefaults);
+  const ex = extractHtml(c.html, c.url, cfg);
   const s = score(c);
   console.log(`== ${c.set}/${c.stem}  P ${f3(s.p)} R ${f3(s.r)} F1 ${f3(s.f)}  region <${ex.contentTag}>  ` +
     `images truth/ours/matched ${s.imgTruth}/${s.imgPred}/${s.imgMatched}  dropped ${JSON.stringify(ex.imagesDropped)}`);
@@ -347,7 +350,7 @@ if (!args['no-speed']) {
     return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)]! / 1000;
   };
   const tSax = timeIt((i) => new Parser({}).end(htmls[i]!));
-  const tEx = timeIt((i) => extractHtml(htmls[i]!, urls[i]!, extractDefaults));
+  const tEx = timeIt((i) => extractHtml(htmls[i]!, urls[i]!, cfg));
   const rate = (t: number) => `${(htmls.length / t).toFixed(0)} pages/s, ${(mb / t).toFixed(1)} MB/s`;
   console.log(`\nspeed on ${htmls.length} pages (${mb.toFixed(1)} MB), one core, median of ${passes} passes:`);
   console.log(`  extractHtml                      ${rate(tEx)}`);

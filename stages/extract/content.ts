@@ -23,10 +23,6 @@ export interface ContentOptions {
   maxBlockLinkDensity: number;
   /** Boilerplate text (chrome, comments, share ...) counts this much per character against a block. */
   boilerplatePenalty: number;
-  /** The region grows to its parent while that loses at most this share of the region's value... */
-  climbTolerance: number;
-  /** ...and adds at most this share of the region's text. */
-  climbMaxText: number;
 }
 
 export interface ContentSelection {
@@ -115,15 +111,6 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
       best = s;
       region = b;
     }
-  }
-  // Grow the region while its parent costs little: the title, standfirst and lead figure usually sit
-  // beside the article body, with a byline or share bar (pruned below) that slightly lowers the value.
-  // The part added must be small next to the region (a header, not the rest of the page).
-  if (best > 0) {
-    const floor = value[region.index]! * (1 - opt.climbTolerance);
-    const maxText = text[region.index]! * (1 + opt.climbMaxText);
-    while (region.parent && value[region.parent.index]! >= floor && text[region.parent.index]! <= maxText)
-      region = region.parent;
   }
   if (best <= 0) region = blocks[0]!; // nothing reads like content: keep whatever is not chrome
   if (forceRegion) region = forceRegion;

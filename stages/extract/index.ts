@@ -30,10 +30,6 @@ export interface ExtractConfig {
   /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
    * blocks around it (it is pruned from the output anyway). */
   boilerplatePenalty: number;
-  /** The content region grows to its parent while that loses at most this share of its score... */
-  climbTolerance: number;
-  /** ...and adds at most this share of its text. */
-  climbMaxText: number;
   /** Keep images flagged decorative (tracking pixels, icons, avatars, logos, share buttons). */
   keepDecorativeImages: boolean;
 }
@@ -50,12 +46,8 @@ export const extractDefaults: ExtractConfig = {
   // Readability's cleanConditionally removes blocks whose link density exceeds 0.5.
   maxRunLinkDensity: 0.5,
   maxBlockLinkDensity: 0.5,
-  // Dev-set choice: enough to keep the region out of chrome, little enough that a share bar or gallery
-  // widget inside an article body does not sink it.
-  boilerplatePenalty: 0.25,
-  // Dev-set choice: a title, standfirst, byline and lead figure cost less than a tenth of an article.
-  climbTolerance: 0.1,
-  climbMaxText: 0.3,
+  // Dev-set choice (0.25, 0.5 and 1 tried): boilerplate text counts fully against the blocks around it.
+  boilerplatePenalty: 1,
   keepDecorativeImages: false,
 };
 
