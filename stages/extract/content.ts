@@ -21,6 +21,8 @@ export interface ContentOptions {
   maxRunLinkDensity: number;
   /** A block inside the region whose value is negative and link density above this is pruned. */
   maxBlockLinkDensity: number;
+  /** In a block pruned as a link list, images whose declared larger side is at least this stay. */
+  minLinkBlockImageSide: number;
   /** Boilerplate text (chrome, comments, share ...) counts this much per character against a block. */
   boilerplatePenalty: number;
 }
@@ -118,23 +120,26 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
   // Prune inside the region, top-down.
   const keepBlock = new Uint8Array(n);
   keepBlock[region.index] = 1;
+  // 1 = kept; 2 = its text is link lists (an infobox, a gallery table) but its large images are
+  // content; 0 = pruned.
   for (let i = region.index + 1; i < n; i++) {
     const b = blocks[i]!;
-    if (!keepBlock[b.parent!.index]) continue;
+    const parentKeep = keepBlock[b.parent!.index]!;
+    if (!parentKeep) continue;
     const ld = text[i]! > 0 ? link[i]! / text[i]! : 0;
+    if ((strong[i] && !strong[region.index]) || (weakSelf[i] && value[i]! <= 0)) keepBlock[i] = 0;
     // A heading that is a link (a listing's item titles) is no menu: it goes only with its block.
-    const pruned =
-      (strong[i] && !strong[region.index]) ||
-      (weakSelf[i] && value[i]! <= 0) ||
-      (value[i]! < 0 && ld > opt.maxBlockLinkDensity && !HEADING.test(b.tag));
-    keepBlock[i] = pruned ? 0 : 1;
+    else if (value[i]! < 0 && ld > opt.maxBlockLinkDensity && !HEADING.test(b.tag)) keepBlock[i] = 2;
+    else keepBlock[i] = parentKeep;
   }
 
   const keep = new Uint8Array(items.length);
   let keptChars = 0;
   for (let i = region.first; i < region.end; i++) {
     const it = items[i]!;
-    if (!keepBlock[it.block.index]) continue;
+    const kb = keepBlock[it.block.index];
+    if (!kb) continue;
+    if (kb === 2 && (it.kind === 'text' || Math.max(it.width ?? 0, it.height ?? 0) < opt.minLinkBlockImageSide)) continue;
     if (it.kind === 'text') {
       const heading = HEADING.test(it.block.tag);
       if (!heading && it.link > opt.maxRunLinkDensity * it.len) continue;

@@ -27,6 +27,9 @@ export interface ExtractConfig {
   maxRunLinkDensity: number;
   /** Inside the content, a block with a negative score and link density above this is pruned. */
   maxBlockLinkDensity: number;
+  /** In a block pruned as a link list (an infobox, a table of places), images whose declared larger
+   * side is at least this many px stay: they are pictures, not link decoration. */
+  minLinkBlockImageSide: number;
   /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
    * blocks around it (it is pruned from the output anyway). */
   boilerplatePenalty: number;
@@ -46,6 +49,9 @@ export const extractDefaults: ExtractConfig = {
   // Readability's cleanConditionally removes blocks whose link density exceeds 0.5.
   maxRunLinkDensity: 0.5,
   maxBlockLinkDensity: 0.5,
+  // OBELICS keeps images of at least 150 px a side (references/pipelines.md); declared sizes are
+  // display sizes, often smaller than the file (Wikipedia shows 120-px thumbnails of large photos).
+  minLinkBlockImageSide: 100,
   // Dev-set choice (0.25, 0.5 and 1 tried): boilerplate text counts fully against the blocks around it.
   boilerplatePenalty: 1,
   keepDecorativeImages: false,
