@@ -97,6 +97,7 @@ describe('main content', () => {
       </article></main>${chrome.side}${chrome.bottom}</body></html>`;
     const ex = extractHtml(html, 'https://example.org/news/flood.html');
     expect(flat(ex.segments)).toEqual([
+      'River floods lower town', // the headline; the dateline under it goes
       PARAS[0],
       'IMG https://example.org/img/flood.jpg',
       'The lower town at dawn.',
@@ -105,6 +106,8 @@ describe('main content', () => {
     ]);
     expect(ex.segments.find((s) => s.text === 'The lower town at dawn.')!.tag).toBe('figcaption');
     expect(ex.contentChars).toBeLessThan(ex.pageChars);
+    const noTitle = extractHtml(html, 'https://example.org/', { ...extractDefaults, dropTitleHeading: true });
+    expect(texts(noTitle.segments)[0]).toBe(PARAS[0]);
   });
 
   it('drops decorative images (pixel, spacer, icon, avatar, logo, share button, emoji) and counts them', () => {

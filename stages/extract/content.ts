@@ -10,7 +10,7 @@
  * instead of a token stream). Inside that region, blocks that are chrome, boilerplate-named or made of
  * links are pruned, and so are link-only lines. Images keep their place among the kept runs.
  */
-import type { Block, Item, PageTree } from './tree.ts';
+import type { Block, PageTree } from './tree.ts';
 
 export interface ContentOptions {
   /** Weight of link text against a run (value = length - linkPenalty * linkText - runCost). */
@@ -30,6 +30,8 @@ export interface ContentOptions {
 export interface ContentSelection {
   /** The block chosen as the main region. */
   region: Block;
+  /** First item to look at: the region's, or its headline's just before it. */
+  first: number;
   /** keep[i]: item i is part of the main content. */
   keep: Uint8Array;
   /** Text length (weighted) of the page and of what was kept. */
@@ -135,6 +137,27 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
 
   const keep = new Uint8Array(items.length);
   let keptChars = 0;
+  // The headline often sits just before the region (a header beside the article body): walking back
+  // over a standfirst, a byline or a lead image, a h1/h2 found within a few items joins the content.
+  let first = region.first;
+  if (!forceRegion && best > 0) {
+    for (let i = region.first - 1, steps = 0; i >= 0 && steps < 6; i--, steps++) {
+      const it = items[i]!;
+      if (strong[it.block.index]) break;
+      if (it.kind === 'image') continue;
+      if (/^h[12]$/.test(it.block.tag)) {
+        first = i;
+        break;
+      }
+      if (it.len > 300 || it.link > opt.maxRunLinkDensity * it.len) break;
+    }
+    for (let i = first; i < region.first; i++) {
+      const it = items[i]!;
+      if (it.kind === 'text' && it.link > opt.maxRunLinkDensity * it.len && !HEADING.test(it.block.tag)) continue;
+      keep[i] = 1;
+      if (it.kind === 'text') keptChars += it.len;
+    }
+  }
   for (let i = region.first; i < region.end; i++) {
     const it = items[i]!;
     const kb = keepBlock[it.block.index];
@@ -147,5 +170,5 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     }
     keep[i] = 1;
   }
-  return { region, keep, pageChars, keptChars, text, value };
+  return { region, first, keep, pageChars, keptChars, text, value };
 }

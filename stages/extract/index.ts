@@ -33,6 +33,8 @@ export interface ExtractConfig {
   /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
    * blocks around it (it is pruned from the output anyway). */
   boilerplatePenalty: number;
+  /** Drop the headline when it repeats the page title (the document carries `title` anyway). */
+  dropTitleHeading: boolean;
   /** Keep images flagged decorative (tracking pixels, icons, avatars, logos, share buttons). */
   keepDecorativeImages: boolean;
 }
@@ -54,6 +56,9 @@ export const extractDefaults: ExtractConfig = {
   minLinkBlockImageSide: 100,
   // Dev-set choice (0.25, 0.5 and 1 tried): boilerplate text counts fully against the blocks around it.
   boilerplatePenalty: 1,
+  // The document opens with its headline. Readability and newspaper4k drop it (their ground truths
+  // score 0.002-0.01 F1 higher with true).
+  dropTitleHeading: false,
   keepDecorativeImages: false,
 };
 
@@ -81,12 +86,13 @@ function isTableCell(b: Block): boolean {
 export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = extractDefaults): Extracted {
   const tree = buildTree(html, pageUrl);
   const sel = selectContent(tree, cfg);
-  let { keep, region } = sel;
+  let { keep, region, first } = sel;
   if (!cfg.mainContentOnly) {
     // Everything that is not chrome: rerun the pruning from the page root.
     const all = selectContent(tree, { ...cfg, runCost: 0 }, tree.blocks[0]);
     keep = all.keep;
     region = all.region;
+    first = all.first;
   }
   const imagesDropped: Record<string, number> = {};
   const dropImage = (reason: string) => (imagesDropped[reason] = (imagesDropped[reason] ?? 0) + 1);
@@ -96,7 +102,7 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   let lastImageUrl: string | null = null;
   let rowOf: Block | null = null; // the table row whose cells are being joined into one segment
   const items: Item[] = tree.items;
-  for (let i = region.first; i < region.end; i++) {
+  for (let i = first; i < region.end; i++) {
     if (!keep[i]) continue;
     const it = items[i]!;
     if (it.kind === 'text') {
@@ -130,7 +136,7 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
     segments.push({ kind: 'image', tag: 'img', url: it.url, alt: it.alt, width: it.width, height: it.height });
   }
 
-  const out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title);
+  const out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title, cfg.dropTitleHeading);
 
   let contentChars = 0;
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;

@@ -42,24 +42,22 @@ const DATE_OR_TIME =
   /\d{1,2}:\d{2}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:^|\D)(?:19|20)\d{2}(?:\D|$)|\d{4}年|\d{1,2}月\d{1,2}日/;
 
 /**
- * Before the first paragraph of prose, the region often holds the title again (the document has it
- * as `title`), and a dateline or byline ("Submitted on Mon, 2019-01-21 13:49"). Drop those: short
- * lines with a date or time in them, and a heading that repeats the page title.
+ * Before the first paragraph of prose, the region often holds a dateline or byline ("Submitted on
+ * Mon, 2019-01-21 13:49"): drop short lines with a date or time in them. With `dropTitle`, a heading
+ * that repeats the page title goes too (the document has it as `title`).
  */
-export function dropLeadingMetadata(segments: Segment[], title: string | null): Segment[] {
-  let start = 0;
-  for (; start < segments.length; start++) {
-    const s = segments[start]!;
-    if (s.kind !== 'text') continue;
-    const text = s.text ?? '';
-    if (HEADING.test(s.tag ?? '')) {
-      if (repeatsTitle(text, title)) continue;
-      break;
+export function dropLeadingMetadata(segments: Segment[], title: string | null, dropTitle: boolean): Segment[] {
+  const out: Segment[] = [];
+  let leading = true; // before the first paragraph of prose
+  for (const s of segments) {
+    if (leading && s.kind === 'text') {
+      const text = s.text ?? '';
+      if (HEADING.test(s.tag ?? '')) {
+        if (dropTitle && repeatsTitle(text, title)) continue;
+      } else if (text.length <= 100 && DATE_OR_TIME.test(text)) continue;
+      else leading = false;
     }
-    if (text.length <= 100 && DATE_OR_TIME.test(text)) continue;
-    break;
+    out.push(s); // headings and images (a lead image) stay
   }
-  if (start === 0) return segments;
-  // Images before the first paragraph stay (a lead image); only the text lines go.
-  return [...segments.slice(0, start).filter((s) => s.kind === 'image'), ...segments.slice(start)];
+  return out;
 }
