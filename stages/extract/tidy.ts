@@ -47,17 +47,13 @@ const DATE_OR_TIME =
  * that repeats the page title goes too (the document has it as `title`).
  */
 export function dropLeadingMetadata(segments: Segment[], title: string | null, dropTitle: boolean): Segment[] {
-  const out: Segment[] = [];
-  let leading = true; // before the first paragraph of prose
-  for (const s of segments) {
-    if (leading && s.kind === 'text') {
-      const text = s.text ?? '';
-      if (HEADING.test(s.tag ?? '')) {
-        if (dropTitle && repeatsTitle(text, title)) continue;
-      } else if (text.length <= 100 && DATE_OR_TIME.test(text)) continue;
-      else leading = false;
-    }
-    out.push(s); // headings and images (a lead image) stay
-  }
-  return out;
+  const isDateline = (s: Segment) =>
+    s.kind === 'text' && !HEADING.test(s.tag ?? '') && (s.text ?? '').length <= 100 &&
+    DATE_OR_TIME.test(s.text ?? '') && !/[.!?。！？]$/.test(s.text ?? '');
+  // Only before a paragraph of prose: a page that is nothing but such a line keeps it.
+  const prose = segments.findIndex((s) => s.kind === 'text' && !HEADING.test(s.tag ?? '') && !isDateline(s));
+  if (prose < 0) return segments;
+  return segments.filter(
+    (s, i) => i >= prose || !(isDateline(s) || (dropTitle && HEADING.test(s.tag ?? '') && repeatsTitle(s.text ?? '', title))),
+  );
 }
