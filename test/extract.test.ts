@@ -108,6 +108,10 @@ describe('main content', () => {
     expect(ex.contentChars).toBeLessThan(ex.pageChars);
     const noTitle = extractHtml(html, 'https://example.org/', { ...extractDefaults, dropTitleHeading: true });
     expect(texts(noTitle.segments)[0]).toBe(PARAS[0]);
+    // mainContentOnly: false keeps every part of the page that is not chrome or a link list.
+    const all = texts(extractHtml(html, 'https://example.org/', { ...extractDefaults, mainContentOnly: false }).segments);
+    expect(all).toEqual(expect.arrayContaining([PARAS[0], PARAS[2]]));
+    expect(all.join(' ')).not.toMatch(/World|Sport|Share on Facebook/);
   });
 
   it('drops decorative images (pixel, spacer, icon, avatar, logo, share button, emoji) and counts them', () => {
