@@ -24,6 +24,8 @@ commands:
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  dedup <out-dir…> --out DIR  global dedup over shards: removal lists; --apply writes the filtered docs
+      [--threshold J] [--apply] [--config f.json]
   filter-sql [--config f.json] [--recheck DIR]
                               langid/quality/safety decisions as SQL over the signal columns; --recheck
                               lists stored decisions that differ from the config's
@@ -138,6 +140,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  dedup: async () => (await import('./commands/dedup.ts')).dedupCommand,
   'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,

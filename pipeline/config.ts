@@ -11,6 +11,7 @@ import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts'
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
 import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
@@ -28,6 +29,7 @@ export interface Config {
   quality: QualityConfig;
   safety: SafetyConfig;
   write: WriteConfig;
+  dedup: DedupConfig;
   tokenize: TokenizeConfig;
   positions: PositionsConfig;
   pack: PackConfig;
@@ -41,6 +43,7 @@ export const defaultConfig: Config = {
   quality: qualityDefaults,
   safety: safetyDefaults,
   write: writeDefaults,
+  dedup: dedupDefaults,
   tokenize: tokenizeDefaults,
   positions: positionsDefaults,
   pack: packDefaults,

@@ -12,6 +12,7 @@ import { extractStage } from '../stages/extract/index.ts';
 import { langidStage } from '../stages/langid/index.ts';
 import { qualityStage } from '../stages/quality/index.ts';
 import { safetyStage } from '../stages/safety/index.ts';
+import { dedupStage } from '../stages/dedup/index.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 
@@ -24,10 +25,11 @@ export interface StagePlan {
 
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
-    // images (before langid), dedup, coherence: added as they land.
+    // images (before langid), coherence: added as they land.
     langidStage,
     qualityStage,
     safetyStage,
+    dedupStage,
     tokenizeStage,
     positionsStage, // last: V2PE positions of the final token sequence
   ];

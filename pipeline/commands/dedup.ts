@@ -1,0 +1,49 @@
+/**
+ * `corpus dedup <out-dir…> --out DIR`: the global dedup pass over shards written by `corpus run`
+ * (on one machine or many). Writes removal lists (removals, boilerplate, image_removals,
+ * image_clusters) that each shard can be filtered by, and with --apply the filtered docs of every
+ * shard under DIR/docs/shard=<name>/, so `corpus query DIR` shows the deduplicated corpus.
+ */
+import { parse, UsageError } from '../cli.ts';
+import { loadConfig, mergeConfig } from '../config.ts';
+import { GlobalDedupError, globalDedup, shardDedupConfig } from '../../stages/dedup/global.ts';
+import { describeBanding } from '../../stages/dedup/index.ts';
+
+export async function dedupCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    out: { type: 'string', short: 'o' },
+    config: { type: 'string' },
+    threshold: { type: 'string' },
+    apply: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  if (positionals.length === 0) throw new UsageError('usage: corpus dedup <out-dir…> --out DIR [--threshold J] [--apply] [--config f.json]');
+  if (!values.out) throw new UsageError('corpus dedup needs --out DIR (where the removal lists go)');
+  // Parameters: the shards' own (from their manifests) unless a --config file says otherwise; the
+  // near-duplicate threshold can be retuned here without reprocessing anything.
+  let dedup = values.config ? loadConfig(values.config).dedup : ((await shardDedupConfig(positionals).catch((e) => {
+    throw new UsageError((e as Error).message);
+  })) ?? loadConfig().dedup);
+  if (values.threshold !== undefined) {
+    const t = Number(values.threshold);
+    if (!(t > 0 && t <= 1)) throw new UsageError(`--threshold is a Jaccard similarity in (0, 1], got ${values.threshold}`);
+    dedup = mergeConfig(dedup, { nearDup: { threshold: t } });
+  }
+  const log = values.quiet ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  log(`dedup: ${describeBanding(dedup.nearDup)}`);
+  let summary;
+  try {
+    summary = await globalDedup({ dirs: positionals, out: values.out, config: dedup, apply: values.apply, log });
+  } catch (e) {
+    if (e instanceof GlobalDedupError) throw new UsageError(e.message);
+    throw e;
+  }
+  const r = summary.removals;
+  process.stderr.write(
+    `dedup: ${summary.nodes} docs in ${summary.shards.length} shards; ${summary.edges.url} URL + ${summary.edges.near} near-duplicate edges, ` +
+      `${summary.components} clusters; remove ${summary.removalsInDocs} docs from docs (dup_url ${r.dup_url ?? 0}, near_dup ${r.near_dup ?? 0}, ` +
+      `boilerplate_only ${r.boilerplate_only ?? 0}); ${summary.boilerplateParagraphs} boilerplate paragraphs, ${summary.logoImages} logo images; ` +
+      `${summary.keptDocs} docs kept; ${summary.seconds.toFixed(1)} s -> ${values.out}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,134 @@
+/**
+ * The global pass end to end: real pages of ../shared/corpus with planted duplicates spread over 4
+ * HTML directories, run through the real pipeline (runCorpus -> Parquet through DuckDB), then
+ * `corpus dedup` over one run of everything and over the 4 shard runs, in two shard orders.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../pipeline/config.ts';
+import { queryCorpus } from '../pipeline/query.ts';
+import { runCorpus } from '../pipeline/run.ts';
+import { extractHtml } from '../stages/extract/index.ts';
+import { globalDedup } from '../stages/dedup/global.ts';
+import { dedupCommand } from '../pipeline/commands/dedup.ts';
+import { CORPUS } from './helpers/context.ts';
+
+const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'wikipedia', 'guardian-1', 'yahoo-2', 'mozilla-1', 'medium-3'];
+const NEWS_FOOTER = 'Subscribe to News Example for the best stories every morning, straight to your inbox.';
+const MIRROR_FOOTER = 'This article was mirrored by Mirror Example; all rights belong to their owners.';
+
+function paragraphs(stem: string): string[] {
+  const html = readFileSync(join(CORPUS, 'html/readability', `${stem}.html`), 'utf8');
+  return extractHtml(html, 'http://fakehost/test/page.html').segments.flatMap((s) => (s.kind === 'text' && s.text ? [s.text] : []));
+}
+
+/** Replace about `fraction` of the words, deterministically. */
+function edit(paras: string[], fraction: number, seed: number): string[] {
+  let s = seed;
+  return paras.map((p) =>
+    p.replace(/\S+/g, (w) => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32 < fraction ? 'changed' : w;
+    }),
+  );
+}
+
+const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function writePage(dir: string, name: string, url: string, date: string, paras: string[]): void {
+  const body = paras.map((p) => `<p>${esc(p)}</p>`).join('\n');
+  const file = join(dir, `${name}.html`);
+  writeFileSync(file, `<!doctype html><html><head><title>${name}</title><link rel="canonical" href="${url}"></head><body>${body}</body></html>`);
+  const t = new Date(date);
+  utimesSync(file, t, t);
+}
+
+let root: string;
+let shardDirs: string[];
+const config = loadConfig();
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'dedup-global-'));
+  shardDirs = [0, 1, 2, 3].map((i) => join(root, `in${i}`));
+  for (const d of shardDirs) mkdirSync(d);
+  STEMS.forEach((stem, i) => {
+    const paras = paragraphs(stem);
+    // The original, an edited mirror on another site fetched later (it wins), and the original
+    // again under a tracking-parameter URL fetched earlier; each in a different shard.
+    writePage(shardDirs[i % 4]!, `orig-${stem}`, `https://news.example/${stem}`, `2020-01-0${1 + (i % 9)}T00:00:00Z`, [...paras, NEWS_FOOTER]);
+    writePage(shardDirs[(i + 1) % 4]!, `mirror-${stem}`, `https://mirror.example/copy/${stem}`, '2021-06-01T00:00:00Z', [...edit(paras, 0.01, i + 1), MIRROR_FOOTER]);
+    writePage(shardDirs[(i + 2) % 4]!, `track-${stem}`, `http://www.news.example/${stem}?utm_source=rss`, '2019-03-01T00:00:00Z', [...paras, NEWS_FOOTER]);
+  });
+  const quiet = { progress: false, log: () => {} };
+  await runCorpus({ inputs: shardDirs, out: join(root, 'all'), config, ...quiet });
+  for (let i = 0; i < 4; i++) await runCorpus({ inputs: [shardDirs[i]!], out: join(root, `shard${i}`), config, ...quiet });
+}, 300_000);
+
+afterAll(() => {
+  /* temp dirs are left for inspection; the OS cleans tmp */
+});
+
+const keptIds = async (dir: string) => (await queryCorpus(dir, 'SELECT doc_id FROM docs ORDER BY doc_id')).map((r) => String(r.doc_id));
+
+describe('corpus dedup (global pass over shards)', () => {
+  it('gives the same kept set, segments and removal lists for one run and for 4 shards in any order', async () => {
+    const shards = [0, 1, 2, 3].map((i) => join(root, `shard${i}`));
+    await globalDedup({ dirs: [join(root, 'all')], out: join(root, 'g-all'), config: config.dedup, apply: true });
+    await globalDedup({ dirs: shards, out: join(root, 'g-4'), config: config.dedup, apply: true });
+    await globalDedup({ dirs: [...shards].reverse(), out: join(root, 'g-4r'), config: config.dedup, apply: true });
+
+    const all = await keptIds(join(root, 'g-all'));
+    expect(all).toHaveLength(STEMS.length);
+    expect(await keptIds(join(root, 'g-4'))).toEqual(all);
+    expect(await keptIds(join(root, 'g-4r'))).toEqual(all);
+    const segs = (dir: string) => queryCorpus(dir, 'SELECT doc_id, segments FROM docs ORDER BY doc_id');
+    expect(await segs(join(root, 'g-4'))).toEqual(await segs(join(root, 'g-all')));
+
+    const lists = (dir: string) =>
+      queryCorpus(dir, `SELECT 'r' t, doc_id k, reason v FROM removals UNION ALL SELECT 'b', domain, para_md5 FROM boilerplate ORDER BY ALL`);
+    const r4 = await lists(join(root, 'g-4'));
+    expect(await lists(join(root, 'g-4r'))).toEqual(r4);
+    // Every planted cluster keeps its latest fetch (the mirror); the footers are boilerplate.
+    const kept = await queryCorpus(join(root, 'g-all'), 'SELECT url, [s.text for s in segments] AS texts FROM docs');
+    for (const row of kept) {
+      expect(String(row.url)).toMatch(/^https:\/\/mirror\.example\/copy\//);
+      expect(row.texts).not.toContain(MIRROR_FOOTER);
+    }
+    // The footer of the kept site is boilerplate (so are a few short paragraphs the real pages repeat);
+    // the news footer is not: its documents were all removed as duplicates.
+    const boiler = await queryCorpus(join(root, 'g-4'), 'SELECT domain, para_md5, docs FROM boilerplate');
+    expect(boiler.every((b) => b.domain === 'mirror.example')).toBe(true);
+    expect(boiler.map((b) => b.para_md5)).toContain(createHash('md5').update(MIRROR_FOOTER).digest('hex'));
+  });
+
+  it('removes in-run only what the global pass removes too', async () => {
+    const inRun = await queryCorpus(join(root, 'all'), `SELECT doc_id, reason FROM rejects WHERE stage = 'dedup'`);
+    expect(inRun.length).toBeGreaterThan(0);
+    await globalDedup({ dirs: [join(root, 'all')], out: join(root, 'g-check'), config: config.dedup });
+    const keptGlobal = new Set(await keptIds(join(root, 'g-all')));
+    for (const r of inRun) expect(keptGlobal.has(String(r.doc_id))).toBe(false);
+    // The signatures are real Parquet columns: UINTEGER[112] per doc.
+    const [sig] = await queryCorpus(join(root, 'all'), 'SELECT typeof(minhash) t, len(minhash)::INTEGER n FROM docs LIMIT 1');
+    expect(sig).toEqual({ t: 'UINTEGER[]', n: 112 });
+  });
+
+  it('retunes the near-duplicate threshold from the stored signatures, and says what is wrong with bad input', async () => {
+    const err: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      // At 0.99 the 1%-edited mirrors are no longer duplicates of the originals (the shards never
+      // saw both together, so nothing was dropped in-run: everything comes from the signatures).
+      const shards = [0, 1, 2, 3].map((i) => join(root, `shard${i}`));
+      expect(await dedupCommand([...shards, '--out', join(root, 'g-099'), '--threshold', '0.99', '--apply', '-q'])).toBe(0);
+      await expect(dedupCommand([join(root, 'all'), '--out', join(root, 'x'), '--threshold', '2'])).rejects.toThrow(/threshold/);
+      await expect(dedupCommand([join(root, 'nope'), '--out', join(root, 'x')])).rejects.toThrow(/no docs or rejects/);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect((await keptIds(join(root, 'g-099'))).length).toBe(2 * STEMS.length);
+  });
+});
