@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
 
 export interface RunConfig {
   /** Documents in flight between stages (the memory bound is about this many documents per worker). */
@@ -21,6 +22,7 @@ export interface Config {
   read: ReadConfig;
   extract: ExtractConfig;
   write: WriteConfig;
+  coherence: CoherenceConfig;
 }
 
 export const defaultConfig: Config = {
@@ -28,6 +30,7 @@ export const defaultConfig: Config = {
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
+  coherence: coherenceDefaults,
 };
 
 export class ConfigError extends Error {

@@ -9,6 +9,7 @@ import type { Doc, RawPage } from '../schemas/doc.ts';
 import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
+import { coherenceStage } from '../stages/coherence/index.ts';
 
 export interface StagePlan {
   /** RawPage -> Doc */
@@ -20,6 +21,7 @@ export interface StagePlan {
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
     // images, langid, quality, safety, dedup, coherence, tokenize, positions: added as they land.
+    coherenceStage, // after dedup, before tokenize
   ];
   return { extract: extractStage, docStages };
 }
