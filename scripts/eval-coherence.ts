@@ -21,7 +21,7 @@
  * Documents are the pages' main content by default (Readability's expected.html run through the
  * extract stage: what a main-content extractor outputs); --source page uses the whole page.
  *
- *   npx tsx scripts/eval-coherence.ts [--source main|page] [--seed 1] [--splice 0.25]
+ *   npx tsx scripts/eval-coherence.ts [--source main|page] [--seed 1] [--splice 0.25] [--rounds 4] [--set JSON]
  */
 import { readFileSync, readdirSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { measureCoherence, type CoherenceSignals } from '../stages/coherence/signals.ts';
+import { mergeConfig } from '../pipeline/config.ts';
+import { visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
 
 const CORPUS = process.env.CORPUS_DIR ?? '/work/shared/corpus';
 const { values: args } = parseArgs({
@@ -41,6 +43,9 @@ const { values: args } = parseArgs({
     // main: the page's main content (Readability's expected.html, what the extract stage aims for);
     // page: the whole page through the extract stage's walk, menus and footers included.
     source: { type: 'string', default: 'main' },
+    rounds: { type: 'string', default: '4' },
+    // JSON merged into the coherence config, to try thresholds: --set '{"splitSmoothing":0.02}'
+    set: { type: 'string', default: '{}' },
   },
 });
 
@@ -121,14 +126,16 @@ async function archivedImagePages(file: string): Promise<RealImage[][]> {
   } finally {
     console.log = origLog;
   }
+  // Each image goes to the first archived page that embeds it: site chrome shared by many pages
+  // (logos, buttons) would be removed by image dedup before coherence runs, and must not make two
+  // pages' images look alike here.
   const out: RealImage[][] = [];
-  const seen = new Set<string>();
+  const used = new Set<string>();
   for (const p of pages) {
     const urls = extractHtml(p.html, p.url).segments.filter((s) => s.kind === 'image').map((s) => s.url!);
-    const found = urls.map((u) => images.get(u)).filter((x): x is RealImage => !!x);
-    const key = found.map((f) => f.url).join(' ');
-    if (found.length >= 2 && !seen.has(key)) {
-      seen.add(key);
+    const found = [...new Set(urls)].filter((u) => !used.has(u)).map((u) => images.get(u)).filter((x): x is RealImage => !!x);
+    if (found.length >= 2) {
+      for (const f of found) used.add(f.url);
       out.push(found);
     }
   }
@@ -156,11 +163,11 @@ function loadPages(): { stem: string; doc: Doc }[] {
       doc: {
         id: stem, url: `http://fakehost/${stem}`, domain: 'fakehost', title: ex.title, fetchedAt: null,
         source: { file: f, offset: 0, recordId: null, recordType: 'file' },
-        lang: null, // langid runs before coherence in the pipeline; here the stopword union is used
+        // langid runs before coherence in the pipeline; here the page's declared language stands in.
+        lang: meta.lang ? meta.lang.slice(0, 2).toLowerCase() : null,
         langScore: null, segments: ex.segments, signals: {},
       },
     });
-    void meta;
   }
   return out;
 }
@@ -221,7 +228,7 @@ function auc(pos: number[], neg: number[]): number {
 }
 
 type Key = keyof CoherenceSignals;
-const measureCfg: CoherenceConfig = coherenceDefaults;
+const measureCfg: CoherenceConfig = mergeConfig(coherenceDefaults, JSON.parse(args.set!));
 
 function score(doc: Doc): CoherenceSignals {
   return measureCoherence(doc, measureCfg).signals;
@@ -242,35 +249,60 @@ async function main() {
     ...(await archivedImagePages(join(CORPUS, 'warc/ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz'))),
     ...(await archivedImagePages(join(CORPUS, 'warc/netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz'))),
   ];
+  // How much more alike are images of one archived page than images of two? (what the visual part can use)
+  const feat = (f: RealImage) => visualFeatures({ kind: 'image', width: f.width, height: f.height, visual: { phash: f.phash, colorHist: f.colorHist } })!;
+  const within: number[] = [];
+  const across: number[] = [];
+  pools.forEach((pa, a) => pools.forEach((pb, b) => {
+    for (const x of pa) for (const y of pb) if (x !== y) (a === b ? within : across).push(visualSimilarity(feat(x), feat(y)).similarity);
+  }));
+  const avg = (xs: number[]) => xs.reduce((u, v) => u + v, 0) / xs.length;
   const pages = loadPages();
   pages.forEach((p, i) => withVisuals(p.doc, pools[i % pools.length]!));
   console.log(
     `pages: ${pages.length} real readability pages (${args.source}) with >= 1 image and >= 4 text segments; ` +
       `visual proxy: ${pools.length} archived pages with >= 2 decoded images (${pools.map((p) => p.length).join('/')} images); ` +
-      `setup ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `setup ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+      `visual similarity of two images of the same archived page: mean ${avg(within).toFixed(3)}; of two pages: ${avg(across).toFixed(3)} (AUC ${auc(within, across).toFixed(3)})`,
   );
 
   const share = Number(args.splice);
   const donorOf = (i: number) => (i + 1 + randInt(pages.length - 1)) % pages.length;
+  const textCount = (d: Doc) => d.segments.filter((s) => s.kind === 'text').length;
+  /** A donor with at least `share` of the host's paragraphs to give (else the page with the most). */
+  const spliceDonor = (i: number, s: number): Doc => {
+    const need = Math.round(s * textCount(pages[i]!.doc));
+    const ok = pages.filter((p, j) => j !== i && textCount(p.doc) >= need);
+    if (ok.length) return ok[randInt(ok.length)]!.doc;
+    return pages.filter((_, j) => j !== i).sort((a, b) => textCount(b.doc) - textCount(a.doc))[0]!.doc;
+  };
   const orig = pages.map((p) => score(p.doc));
+  // Each page is corrupted `rounds` times per kind (different donors and positions); paired
+  // comparisons use round 0, AUCs all rounds.
+  const rounds = Number(args.rounds);
+  const repeat = (make: (i: number) => Doc) => {
+    const out: CoherenceSignals[] = [];
+    for (let r = 0; r < rounds; r++) pages.forEach((_, i) => out.push(score(make(i))));
+    return out;
+  };
   const kinds: Record<string, CoherenceSignals[]> = {
-    [`spliced ${Math.round(share * 100)}%`]: pages.map((p, i) => score(spliced(p.doc, pages[donorOf(i)]!.doc, share))),
-    'spliced 10%': pages.map((p, i) => score(spliced(p.doc, pages[donorOf(i)]!.doc, 0.1))),
-    'spliced 50%': pages.map((p, i) => score(spliced(p.doc, pages[donorOf(i)]!.doc, 0.5))),
-    'swapped img 50%': pages.map((p, i) => score(swapped(p.doc, pages[donorOf(i)]!.doc, 0.5))),
-    'swapped img all': pages.map((p, i) => score(swapped(p.doc, pages[donorOf(i)]!.doc, 1))),
-    shuffled: pages.map((p) => score(shuffled(p.doc))),
+    [`spliced ${Math.round(share * 100)}%`]: repeat((i) => spliced(pages[i]!.doc, spliceDonor(i, share), share)),
+    'spliced 10%': repeat((i) => spliced(pages[i]!.doc, spliceDonor(i, 0.1), 0.1)),
+    'spliced 50%': repeat((i) => spliced(pages[i]!.doc, spliceDonor(i, 0.5), 0.5)),
+    'swapped img 50%': repeat((i) => swapped(pages[i]!.doc, pages[donorOf(i)]!.doc, 0.5)),
+    'swapped img all': repeat((i) => swapped(pages[i]!.doc, pages[donorOf(i)]!.doc, 1)),
+    shuffled: repeat((i) => shuffled(pages[i]!.doc)),
   };
 
   console.log('\nROC-AUC of coherence_score, original (positive) vs corrupted, pooled over pages; paired = share of pages whose original scores higher');
-  console.log('kind               AUC    paired | text   image  align  | adjac  centr  unconn drift  split  | img_adj outl  anchor unanch');
+  console.log('kind               AUC    paired | text   image  align  | adjac  centr  unconn drift  split  order  | img_adj outl  anchor unanch');
   for (const [kind, corr] of Object.entries(kinds)) {
     const pairs = orig.map((o, i) => [o.coherence_score ?? 0, corr[i]!.coherence_score ?? 0] as const);
     const paired = pairs.filter(([a, b]) => a > b).length / pairs.length;
     console.log(
       `${kind.padEnd(18)} ${signalAuc(orig, corr, 'coherence_score')}  ${paired.toFixed(2)}   | ` +
         `${signalAuc(orig, corr, 'coh_text_score')}  ${signalAuc(orig, corr, 'coh_image_score')}  ${signalAuc(orig, corr, 'coh_align_score')}  | ` +
-        `${signalAuc(orig, corr, 'coh_text_adjacent')}  ${signalAuc(orig, corr, 'coh_text_centroid')}  ${signalAuc(orig, corr, 'coh_text_unconnected', true)}  ${signalAuc(orig, corr, 'coh_text_drift', true)}  ${signalAuc(orig, corr, 'coh_text_split')}  | ` +
+        `${signalAuc(orig, corr, 'coh_text_adjacent')}  ${signalAuc(orig, corr, 'coh_text_centroid')}  ${signalAuc(orig, corr, 'coh_text_unconnected', true)}  ${signalAuc(orig, corr, 'coh_text_drift', true)}  ${signalAuc(orig, corr, 'coh_text_split')}  ${signalAuc(orig, corr, 'coh_text_order')}  | ` +
         `${signalAuc(orig, corr, 'coh_image_adjacent')}   ${signalAuc(orig, corr, 'coh_image_outliers', true)}  ${signalAuc(orig, corr, 'coh_align_anchor')}  ${signalAuc(orig, corr, 'coh_align_unanchored', true)}`,
     );
   }
@@ -282,11 +314,19 @@ async function main() {
     return c;
   };
   const origNV = pages.map((p) => score(noVisual(p.doc)));
-  const swapNV = pages.map((p, i) => score(noVisual(swapped(p.doc, pages[donorOf(i)]!.doc, 0.5))));
+  const swapNV = repeat((i) => noVisual(swapped(pages[i]!.doc, pages[donorOf(i)]!.doc, 0.5)));
   console.log(`swapped img 50%, alignment only (visual features removed): AUC ${signalAuc(origNV, swapNV, 'coherence_score')}`);
 
+  if (process.env.EVAL_DUMP) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(process.env.EVAL_DUMP, JSON.stringify({ orig, ...kinds }));
+  }
+  if (process.env.EVAL_PAGES) {
+    const k0 = Object.keys(kinds)[0]!;
+    pages.forEach((p, i) => console.log(p.stem.padEnd(28), 'anchor', orig[i]!.coh_align_anchor, p.doc.segments.length, orig[i]!.coh_text_segments, 'split', orig[i]!.coh_text_split, '->', kinds[k0]![i]!.coh_text_split, 'unconn', orig[i]!.coh_text_unconnected, '->', kinds[k0]![i]!.coh_text_unconnected));
+  }
   if (process.env.EVAL_QUANTILES) {
-    const keys: Key[] = ['coh_text_adjacent', 'coh_text_centroid', 'coh_text_unconnected', 'coh_text_split', 'coh_text_drift', 'coh_image_adjacent', 'coh_image_outliers', 'coh_align_anchor', 'coh_align_unanchored', 'coh_align_text_distance', 'coh_text_score', 'coh_image_score', 'coh_align_score'];
+    const keys: Key[] = ['coh_text_order', 'coh_text_adjacent', 'coh_text_centroid', 'coh_text_unconnected', 'coh_text_split', 'coh_text_drift', 'coh_image_adjacent', 'coh_image_outliers', 'coh_align_anchor', 'coh_align_unanchored', 'coh_align_text_distance', 'coh_text_score', 'coh_image_score', 'coh_align_score'];
     const qs = (xs: CoherenceSignals[], k: Key) => {
       const v = xs.map((x) => x[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
       return [0.05, 0.1, 0.25, 0.5, 0.75, 0.9].map((p) => (v.length ? v[Math.floor(p * v.length)]!.toFixed(3) : '-')).join(' ');
@@ -308,7 +348,7 @@ async function main() {
   const segs = docs.reduce((n, d) => n + d.segments.length, 0);
   let n = 0;
   const start = performance.now();
-  while (performance.now() - start < 3000) for (const d of docs) (applyCoherence(clone(d), coherenceDefaults), n++);
+  while (performance.now() - start < 3000) for (const d of docs) (applyCoherence(clone(d), measureCfg), n++);
   const secs = (performance.now() - start) / 1000;
   console.log(`\nthroughput: ${(n / secs).toFixed(0)} docs/s (${((n / secs) * segs / docs.length).toFixed(0)} segments/s; mean ${Math.round(segs / docs.length)} segments/doc), one core of a shared 2-core machine`);
 }

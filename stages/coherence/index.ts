@@ -32,25 +32,30 @@ export interface CoherenceConfig extends MeasureConfig {
 }
 
 export const coherenceDefaults: CoherenceConfig = {
-  // Calibrated on scripts/eval-coherence.ts (real readability pages): about the 2nd percentile of
-  // original pages, so the filter removes clear cases only; CoMM publishes no threshold.
-  minScore: 0.2,
+  // Calibrated on scripts/eval-coherence.ts (real readability pages, main content): below the lowest
+  // original page (0.356), so the filter removes clear cases only; CoMM publishes no threshold.
+  minScore: 0.35,
   // 3 distinct content words: below that a cosine is mostly noise (our choice, checked in the eval).
   minContentWords: 3,
   // Two paragraphs each side: TextTiling-style block comparison (Hearst 1997) uses small blocks.
   textWindow: 2,
   // Eval: original paragraphs almost always share >= 5% cosine with their context or the document.
   linkMin: 0.05,
-  // Eval: adjacent-paragraph cosines of sparse content-word vectors on real pages median ~0.1-0.2.
-  cosineSaturation: 0.3,
+  // Eval (scripts/eval-coherence.ts, original pages): ~p10 of each measure, so most real documents sit at 1.
+  saturation: { split: 0.55, order: 0.7, imageSimilarity: 0.4, anchor: 0.4 },
   // Eval: small against typical paragraph cosines (0.05-0.2), large enough that one unlinked paragraph is no "split".
   splitSmoothing: 0.01,
   // OBELICS/mOSCAR relate an image to the nodes around it; 3 segments ~ the paragraph before and after plus a caption.
   imageTextWindow: 3,
   // Two unrelated images score ~0.2-0.35 on our visual similarity; below 0.25 on average is off-theme.
   imageOutlierSimilarity: 0.25,
-  // CoMM weighs its three perspectives equally; image sequence is weaker without a model, so half.
-  weights: { text: 1, imageSequence: 0.5, alignment: 1 },
+  // Eval: median coh_text_order of original pages is ~0.7; 10 pseudo-trials ~ a 12-paragraph document's worth.
+  orderPrior: { value: 0.7, trials: 10 },
+  // Our choice: one well-anchored image that matches nothing halves the alignment score.
+  anchorPrior: 1,
+  // CoMM weighs its three perspectives equally; without a model the visual features separate one
+  // page's images from another's no better than chance in our eval (see README), so a quarter.
+  weights: { text: 1, imageSequence: 0.25, alignment: 1 },
   // CLIP ViT-B/32: matching pairs ~0.30, unrelated ~0.15 (cosine of normalised embeddings).
   modelCosineRange: [0.15, 0.32],
   strayParagraph: { drop: true, minContentWords: 12, minTextSegments: 4 },

@@ -18,14 +18,27 @@ export interface MeasureConfig {
   textWindow: number;
   /** A judged paragraph whose best link (local context or rest of document) is below this is unconnected. */
   linkMin: number;
-  /** Cosine at which a cohesion measure counts as fully cohesive (sparse word vectors rarely exceed it). */
-  cosineSaturation: number;
+  /** Values at which a factor counts as fully coherent (factor = value / saturation, capped at 1). */
+  saturation: {
+    /** coh_text_split (minimum normalised cut). */
+    split: number;
+    /** coh_text_order (share of paragraphs whose neighbours beat a distant block); 0.5 = chance = factor 0. */
+    order: number;
+    /** coh_image_adjacent (visual similarity of consecutive images). */
+    imageSimilarity: number;
+    /** coh_align_anchor. */
+    anchor: number;
+  };
   /** Segments on each side of an image whose text counts as its neighbourhood. */
   imageTextWindow: number;
   /** An image whose mean visual similarity to the others is below this is an outlier (docs with >= 3 images). */
   imageOutlierSimilarity: number;
   /** Weight added to every paragraph pair in the split graph (coh_text_split). */
   splitSmoothing: number;
+  /** Pseudo-trials of coh_text_order at a typical value for written text. */
+  orderPrior: { value: number; trials: number };
+  /** Prior weight (in well-anchored images) that pulls coh_align_score toward 1 when anchors are few or weak. */
+  anchorPrior: number;
   /** Weights of the perspectives in coherence_score. */
   weights: { text: number; imageSequence: number; alignment: number };
   /** Model cosine mapped linearly from [lo, hi] to [0, 1] (CLIP/SigLIP cosines live in a narrow band). */
@@ -49,6 +62,7 @@ export interface CoherenceSignals {
   coh_text_drift: number | null;
   coh_text_unconnected: number | null;
   coh_text_split: number | null;
+  coh_text_order: number | null;
   coh_images: number;
   coh_image_adjacent: number | null;
   coh_image_outliers: number | null;
@@ -77,7 +91,17 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** Words of an image URL's file name: "220px-Mona_Lisa_detail_hands.jpg" -> "mona lisa detail hands". */
+/** Words in image URLs and alt texts that say nothing about the picture (CDN paths, camera names, chrome). */
+const IMAGE_FILLER = new Set([
+  'image', 'images', 'img', 'imgs', 'photo', 'photos', 'picture', 'pic', 'pics', 'thumb', 'thumbnail', 'thumbs',
+  'icon', 'logo', 'banner', 'header', 'avatar', 'default', 'original', 'large', 'small', 'medium', 'full',
+  'size', 'resize', 'resized', 'crop', 'cropped', 'dims', 'scale', 'width', 'height', 'upload', 'uploads',
+  'file', 'files', 'media', 'static', 'assets', 'content', 'jpg', 'jpeg', 'png', 'gif', 'webp', 'svg', 'dsc',
+  'img_', 'screenshot', 'screen', 'shot', 'copy', 'final', 'master', 'hero', 'feature', 'featured', 'main',
+  'getty', 'gettyimages', 'shutterstock', 'istock', 'credit', 'courtesy', 'caption', 'source',
+]);
+
+/** Words of an image URL's file name: "220px-Mona_Lisa_detail_hands.jpg" -> "Mona Lisa detail hands". */
 export function fileNameText(url: string | null | undefined): string {
   if (!url) return '';
   let name: string;
@@ -95,14 +119,20 @@ export function fileNameText(url: string | null | undefined): string {
     .replace(/\.[a-z0-9]{2,5}$/i, '')
     .replace(/^\d+px-/i, '') // MediaWiki thumbnails
     .split(/[^\p{L}\p{M}]+/u) // digits, separators and size suffixes go
-    .filter((w) => w.length >= 3 && !/^[a-f]+$/i.test(w) /* hex hashes */ || /[^\x00-\x7f]/.test(w))
+    .filter((w) => {
+      if (/[^\x00-\x7f]/.test(w)) return true; // non-ASCII words are rarely machine ids
+      if (w.length < 3 || /^[a-f]+$/i.test(w)) return false; // fragments, hex hashes
+      if (/[a-z][A-Z]|[A-Z]{2}[a-z]/.test(w)) return false; // random ids: "cZkMMEUbfRjysLQ" (CamelCase words too: rare in file names)
+      if (!/[aeiouy]/i.test(w)) return false; // no vowel: an id, not a word
+      return !IMAGE_FILLER.has(w.toLowerCase());
+    })
     .join(' ');
 }
 
-/** The image's own text: alt, title (if the extractor keeps it) and file name. */
-function imageAnchorText(seg: Segment): string {
+/** The image's own words: alt and title (if the extractor keeps it). */
+function imageAltText(seg: Segment): string {
   const title = (seg as { title?: unknown }).title;
-  return [seg.alt ?? '', typeof title === 'string' ? title : '', fileNameText(seg.url)].join(' ');
+  return `${seg.alt ?? ''} ${typeof title === 'string' ? title : ''}`;
 }
 
 const isCaption = (seg: Segment | undefined) => !!seg && seg.kind === 'text' && (seg.tag === 'figcaption' || seg.tag === 'caption');
@@ -114,7 +144,8 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     s.kind === 'text' && s.text ? termVector(contentWords(s.text, s.lang ? stopwordsFor(s.lang) : stop)) : EMPTY_VECTOR,
   );
   const textIdx = segs.flatMap((s, i) => (s.kind === 'text' && vectors[i]!.tf.size > 0 ? [i] : []));
-  const judged = textIdx.filter((i) => vectors[i]!.tf.size >= cfg.minContentWords);
+  // Code blocks are not prose: they neither develop the text nor break it.
+  const judged = textIdx.filter((i) => vectors[i]!.tf.size >= cfg.minContentWords && segs[i]!.tag !== 'pre');
 
   // ---- text development ----
   const centroid = sumVectors(textIdx.map((i) => vectors[i]!));
@@ -122,13 +153,27 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const centroidSims: number[] = [];
   const strayParagraphs: { index: number; contentWords: number }[] = [];
   let unconnected = 0;
+  let orderWins = 0;
+  let orderTrials = 0;
   const pos = new Map(textIdx.map((i, k) => [i, k]));
+  const window = (from: number) => sumVectors(textIdx.slice(Math.max(0, from), Math.max(0, from + cfg.textWindow)).map((j) => vectors[j]!));
   for (const i of judged) {
     const k = pos.get(i)!;
     const before = textIdx.slice(Math.max(0, k - cfg.textWindow), k).map((j) => vectors[j]!);
     const after = textIdx.slice(k + 1, k + 1 + cfg.textWindow).map((j) => vectors[j]!);
     const v = vectors[i]!;
     const prevSim = before.length ? cosine(v, sumVectors(before)) : null;
+    // Order: does the paragraph's own neighbourhood beat an equally sized block from half a document
+    // away? Written text does (local cohesion); shuffled or stitched text is a coin toss.
+    const n = textIdx.length;
+    if (prevSim !== null && n >= 2 * cfg.textWindow + 3) {
+      const far = (k + Math.floor(n / 2)) % n;
+      const distant = cosine(v, window(Math.min(far, n - cfg.textWindow)));
+      if (prevSim > 0 || distant > 0) {
+        orderTrials++;
+        orderWins += prevSim > distant ? 1 : prevSim === distant ? 0.5 : 0;
+      }
+    }
     const nextSim = after.length ? cosine(v, sumVectors(after)) : null;
     const centSim = leaveOneOutCosine(v, centroid);
     if (prevSim !== null) adjacent.push(prevSim);
@@ -146,11 +191,16 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textAdjacent = mean(adjacent);
   const textCentroid = mean(centroidSims);
   const textUnconnected = judged.length >= 2 ? unconnected / judged.length : null;
-  let textScore: number | null = null;
-  if (textAdjacent !== null && textCentroid !== null && textUnconnected !== null) {
-    const sat = (x: number) => clamp01(x / cfg.cosineSaturation);
-    textScore = (sat(textAdjacent) + sat(textCentroid) + 2 * (1 - textUnconnected)) / 4;
-  }
+  // Shrunk toward orderPrior.value by orderPrior.trials pseudo-trials: a short document's few
+  // comparisons are a noisy coin, and must not condemn it alone.
+  const textOrder = orderTrials >= 3 ? (orderWins + cfg.orderPrior.value * cfg.orderPrior.trials) / (orderTrials + cfg.orderPrior.trials) : null;
+  // Each factor is ~1 for ordinary written text and falls only with evidence of a fault, so that
+  // documents that are merely loose (varied topics, short paragraphs) do not sink the score.
+  const textFactors: number[] = [];
+  if (textUnconnected !== null) textFactors.push(1 - textUnconnected);
+  if (textSplit !== null) textFactors.push(clamp01(textSplit / cfg.saturation.split));
+  if (textOrder !== null) textFactors.push(clamp01((textOrder - 0.5) / (cfg.saturation.order - 0.5)));
+  const textScore = textFactors.length ? Math.min(...textFactors) * 0.5 + mean(textFactors)! * 0.5 : null;
 
   // ---- image-sequence consistency ----
   const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
@@ -182,7 +232,9 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     }
   }
   const imageScore =
-    imageAdjacent === null ? null : imageOutliers === null ? imageAdjacent : (imageAdjacent + (1 - imageOutliers)) / 2;
+    imageAdjacent === null
+      ? null
+      : (clamp01(imageAdjacent / cfg.saturation.imageSimilarity) + (imageOutliers === null ? 1 : 1 - imageOutliers)) / 2;
 
   // ---- image-text alignment ----
   const docVocab = new Set<string>(centroid.tf.keys());
@@ -191,9 +243,12 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const distances: number[] = [];
   const unanchoredImages: { index: number; textDistance: number }[] = [];
   const modelAlign: number[] = [];
+  const weighted: [number, number][] = []; // [saturated anchor, evidence]
   for (const i of imageIdx) {
     const seg = segs[i]!;
-    const terms = contentWords(imageAnchorText(seg), stop);
+    const ownWords = contentWords(imageAltText(seg), stop).filter((t) => !IMAGE_FILLER.has(t));
+    const fileWords = contentWords(fileNameText(seg.url), stop).filter((t) => !IMAGE_FILLER.has(t));
+    const terms = [...ownWords, ...fileWords];
     const neighbourhood = new Set<string>();
     for (let j = Math.max(0, i - cfg.imageTextWindow); j <= Math.min(segs.length - 1, i + cfg.imageTextWindow); j++) {
       for (const t of vectors[j]!.tf.keys()) neighbourhood.add(t);
@@ -201,12 +256,11 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     let nearest = Infinity;
     for (const j of textIdx) nearest = Math.min(nearest, Math.abs(j - i));
     const hasCaption = isCaption(segs[i + 1]) || isCaption(segs[i - 1]);
-    const local = containment(terms, neighbourhood);
-    const global = containment(terms, docVocab);
-    // A caption is the image's own text by construction; alt/file-name words found only elsewhere
-    // in the document count for less than words right beside the image.
-    let anchor = terms.length ? Math.max(local, 0.6 * global) : 0;
-    if (hasCaption) anchor = Math.max(anchor, 0.5);
+    // Words found beside the image count fully, words found only elsewhere in the document for less.
+    // null: the image brings no words of its own, so there is nothing to check.
+    let anchor: number | null = terms.length ? Math.max(containment(terms, neighbourhood), 0.6 * containment(terms, docVocab)) : null;
+    // How much an anchor says: three alt words are full evidence, a file-name word half an alt word.
+    let evidence = Math.min(1, (new Set(ownWords).size + 0.5 * new Set(fileWords).size) / 3);
     const e = emb?.image.get(i);
     if (e) {
       let best = -1;
@@ -216,22 +270,25 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       }
       if (best > -1) {
         modelAlign.push(best);
-        anchor = Math.max(anchor, mapModel(best, cfg));
+        anchor = Math.max(anchor ?? 0, mapModel(best, cfg));
+        evidence = 1;
       }
     }
-    anchors.push(anchor);
+    if (anchor !== null) {
+      anchors.push(anchor);
+      weighted.push([clamp01(anchor / cfg.saturation.anchor), evidence]);
+    }
     if (Number.isFinite(nearest)) distances.push(nearest);
-    if (anchor === 0) unanchoredImages.push({ index: i, textDistance: nearest });
+    // Unanchored: nothing ties the image to the text (no matching words, no caption, no model score).
+    if (!anchor && !hasCaption) unanchoredImages.push({ index: i, textDistance: nearest });
   }
   const alignAnchor = mean(anchors);
   const alignDistance = mean(distances);
   const alignUnanchored = imageIdx.length ? unanchoredImages.length / imageIdx.length : null;
-  let alignScore: number | null = null;
-  if (alignAnchor !== null) {
-    // Adjacent text (distance 1) is full proximity; an image 4 segments from any text gets a quarter.
-    const proximity = alignDistance === null ? 0 : mean(distances.map((d) => 1 / Math.max(1, d)))!;
-    alignScore = clamp01(0.8 * alignAnchor + 0.2 * proximity);
-  }
+  // Evidence-weighted mean, shrunk toward "aligned" by a prior worth `anchorPrior` well-anchored images:
+  // a document whose only anchor is one cryptic file-name word is not judged on it.
+  const wsumA = weighted.reduce((s, [, w]) => s + w, 0);
+  const alignScore = imageIdx.length === 0 ? null : (weighted.reduce((s, [a, w]) => s + a * w, 0) + cfg.anchorPrior) / (wsumA + cfg.anchorPrior);
 
   // ---- combined ----
   const parts: [number | null, number][] = [
@@ -239,9 +296,10 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     [imageScore, cfg.weights.imageSequence],
     [alignScore, cfg.weights.alignment],
   ];
+  // Weighted geometric mean: one perspective at fault pulls the score down more than a mean would.
   const present = parts.filter((p): p is [number, number] => p[0] !== null && p[1] > 0);
   const wsum = present.reduce((s, [, w]) => s + w, 0);
-  const score = wsum > 0 ? present.reduce((s, [v, w]) => s + v * w, 0) / wsum : null;
+  const score = wsum > 0 ? Math.exp(present.reduce((s, [v, w]) => s + w * Math.log(Math.max(v, 1e-3)), 0) / wsum) : null;
 
   let modelImageImage: number | null = null;
   if (emb) {
@@ -261,6 +319,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_text_drift: round(drift),
       coh_text_unconnected: round(textUnconnected),
       coh_text_split: round(textSplit),
+      coh_text_order: round(textOrder),
       coh_images: imageIdx.length,
       coh_image_adjacent: round(imageAdjacent),
       coh_image_outliers: round(imageOutliers),
@@ -293,15 +352,19 @@ export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<Measur
   let nodes = paragraphs;
   if (nodes.length > MAX_NODES) {
     const per = Math.ceil(nodes.length / MAX_NODES);
+    const src = nodes;
     nodes = [];
-    for (let i = 0; i < paragraphs.length; i += per) nodes.push(sumVectors(paragraphs.slice(i, i + per)));
+    for (let i = 0; i < src.length; i += per) nodes.push(sumVectors(src.slice(i, i + per)));
   }
   const n = nodes.length;
   if (n < 4) return null;
   // 2-D prefix sums of the weight matrix: internal weight of any block in O(1).
   const P = new Float64Array((n + 1) * (n + 1));
   const deg = new Float64Array(n);
-  const w = (i: number, j: number) => (i === j ? 0 : cosine(nodes[i]!, nodes[j]!) + cfg.splitSmoothing);
+  // Smoothing per pair shrinks with n so that every node carries the same total smoothing mass
+  // (as if linked to 8 nodes at splitSmoothing), whatever the length of the document.
+  const eps = (cfg.splitSmoothing * 8) / (n - 1);
+  const w = (i: number, j: number) => (i === j ? 0 : cosine(nodes[i]!, nodes[j]!) + eps);
   const W = Array.from({ length: n }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) W[i]![j] = W[j]![i] = w(i, j);
   for (let i = 0; i < n; i++) {
@@ -328,3 +391,4 @@ export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<Measur
   }
   return Number.isFinite(best) ? best : null;
 }
+

@@ -2,7 +2,7 @@
  * Language-aware content words and sparse term vectors, the ground the text and alignment signals
  * stand on. No model: words are found by script (a regex for scripts that separate words with
  * spaces, ICU's dictionary word break through `Intl.Segmenter` for Han, kana, Thai, Lao, Khmer and
- * Myanmar, which do not), stopwords come from the `stopword` package's 62 lists.
+ * Myanmar, which do not), stopwords come from the `stopwords-iso` package (58 languages).
  */
 import { createRequire } from 'node:module';
 
@@ -27,42 +27,39 @@ const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 // strings), so it only ever sees the short runs of no-space scripts.
 const wordBreaker = new Intl.Segmenter(undefined, { granularity: 'word' });
 
-/** franc's ISO 639-3 codes that differ from the stopword package's keys. */
-const STOPWORD_KEY: Record<string, string> = {
-  cmn: 'zho', yue: 'zho', wuu: 'zho', arb: 'ara', pes: 'fas', prs: 'fas', zlm: 'msa', zsm: 'msa',
-  nno: 'nob', nor: 'nob', ekk: 'est', lvs: 'lav', khk: 'mon', uzn: 'uzb', azj: 'aze', swh: 'swa', npi: 'nep',
+/**
+ * ISO 639-3 (franc, the langid stage) -> ISO 639-1 keys of `stopwords-iso` (58 languages; its
+ * English list has 1,298 words, enough to take generic web words like "said" or "also" out).
+ */
+const ISO3_TO_1: Record<string, string> = {
+  afr: 'af', ara: 'ar', arb: 'ar', hye: 'hy', eus: 'eu', ben: 'bn', bre: 'br', bul: 'bg', cat: 'ca', zho: 'zh',
+  cmn: 'zh', yue: 'zh', wuu: 'zh', hrv: 'hr', ces: 'cs', dan: 'da', nld: 'nl', eng: 'en', epo: 'eo', est: 'et',
+  ekk: 'et', fin: 'fi', fra: 'fr', glg: 'gl', deu: 'de', ell: 'el', guj: 'gu', hau: 'ha', heb: 'he', hin: 'hi',
+  hun: 'hu', ind: 'id', gle: 'ga', ita: 'it', jpn: 'ja', kor: 'ko', kur: 'ku', kmr: 'ku', ckb: 'ku', lat: 'la',
+  lit: 'lt', lav: 'lv', lvs: 'lv', msa: 'ms', zlm: 'ms', zsm: 'ms', mar: 'mr', nor: 'no', nob: 'no', nno: 'no',
+  fas: 'fa', pes: 'fa', prs: 'fa', pol: 'pl', por: 'pt', ron: 'ro', rus: 'ru', slk: 'sk', slv: 'sl', som: 'so',
+  sot: 'st', spa: 'es', swa: 'sw', swh: 'sw', swe: 'sv', tha: 'th', tgl: 'tl', tur: 'tr', ukr: 'uk', urd: 'ur',
+  vie: 'vi', yor: 'yo', zul: 'zu',
 };
 
-// `stopword` is CommonJS without type declarations: its exports are arrays keyed by ISO 639-3 code.
-const lists = createRequire(import.meta.url)('stopword') as Record<string, unknown>;
+// `stopwords-iso` is CommonJS without type declarations: { [iso639_1]: string[] }.
+const lists = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
 const stopwordCache = new Map<string, Set<string>>();
-let allStopwords: Set<string> | null = null;
 
-/** Stopwords for a language (ISO 639-3); the union of every list when the language is unknown. */
+/**
+ * Stopwords for a language (ISO 639-3 or 639-1), with English added (menus, credits and code are
+ * English on pages in every language); the union of every list when the language is unknown or
+ * has no list (a word that is a function word somewhere is rarely a topic word elsewhere).
+ */
 export function stopwordsFor(lang: string | null | undefined): Set<string> {
-  const key = lang ? (STOPWORD_KEY[lang] ?? lang) : null;
-  const list = key ? lists[key] : undefined;
-  if (Array.isArray(list)) {
-    let set = stopwordCache.get(key!);
-    if (!set) stopwordCache.set(key!, (set = new Set((list as string[]).map((w) => w.toLowerCase()))));
-    // English function words show up in every language's web pages (menus, credits, code).
-    if (key !== 'eng') return unionWithEnglish(key!, set);
-    return set;
+  const key = lang ? (ISO3_TO_1[lang] ?? (lang.length === 2 ? lang : null)) : null;
+  const cacheKey = key && lists[key] ? key : '*';
+  let set = stopwordCache.get(cacheKey);
+  if (!set) {
+    const words = cacheKey === '*' ? Object.values(lists).flat() : [...lists[cacheKey]!, ...lists.en!];
+    stopwordCache.set(cacheKey, (set = new Set(words.map((w) => w.normalize('NFKC').toLowerCase()))));
   }
-  if (!allStopwords) {
-    allStopwords = new Set();
-    for (const [k, v] of Object.entries(lists)) {
-      if (Array.isArray(v) && k !== '_123') for (const w of v as string[]) allStopwords.add(w.toLowerCase());
-    }
-  }
-  return allStopwords;
-}
-
-const unionCache = new Map<string, Set<string>>();
-function unionWithEnglish(key: string, set: Set<string>): Set<string> {
-  let u = unionCache.get(key);
-  if (!u) unionCache.set(key, (u = new Set([...set, ...stopwordsFor('eng')])));
-  return u;
+  return set;
 }
 
 /** Lower-cased, NFKC-normalised words of `text`, in order, script-aware; no filtering. */
