@@ -199,8 +199,12 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textFactors: number[] = [];
   if (textUnconnected !== null) textFactors.push(1 - textUnconnected);
   if (textSplit !== null) textFactors.push(clamp01(textSplit / cfg.saturation.split));
-  if (textOrder !== null) textFactors.push(clamp01((textOrder - 0.5) / (cfg.saturation.order - 0.5)));
-  const textScore = textFactors.length ? Math.min(...textFactors) * 0.5 + mean(textFactors)! * 0.5 : null;
+  // The order factor is a noisy coin on short or list-like pages (one real page in ten is below
+  // chance), so it enters the mean but not the minimum: it nudges, it does not condemn alone.
+  const orderFactor = textOrder === null ? null : clamp01((textOrder - 0.5) / (cfg.saturation.order - 0.5));
+  const textScore = textFactors.length
+    ? Math.min(...textFactors) * 0.5 + mean(orderFactor === null ? textFactors : [...textFactors, orderFactor])! * 0.5
+    : null;
 
   // ---- image-sequence consistency ----
   const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
