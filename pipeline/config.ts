@@ -9,10 +9,11 @@ import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts'
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
-  /** Documents in flight between stages (the memory bound is about this many documents per worker). */
-  docsInFlight: number;
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
   limit: number;
 }
@@ -23,14 +24,20 @@ export interface Config {
   extract: ExtractConfig;
   write: WriteConfig;
   coherence: CoherenceConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
-  run: { docsInFlight: 64, limit: 0 },
+  run: { limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
   write: writeDefaults,
   coherence: coherenceDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {

@@ -10,6 +10,8 @@ import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { coherenceStage } from '../stages/coherence/index.ts';
+import { tokenizeStage } from '../stages/tokenize/index.ts';
+import { positionsStage } from '../stages/positions/index.ts';
 
 export interface StagePlan {
   /** RawPage -> Doc */
@@ -20,8 +22,10 @@ export interface StagePlan {
 
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
-    // images, langid, quality, safety, dedup, coherence, tokenize, positions: added as they land.
+    // images, langid, quality, safety, dedup: added as they land.
     coherenceStage, // after dedup, before tokenize
+    tokenizeStage,
+    positionsStage, // last: V2PE positions of the final token sequence
   ];
   return { extract: extractStage, docStages };
 }

@@ -3,7 +3,7 @@
  * references/node-ecosystem.md §4.1) and walks it in reading order into text and image segments.
  */
 import type { Doc, RawPage, Segment } from '../../schemas/doc.ts';
-import { docId, domainOf } from '../../schemas/ids.ts';
+import { shellDoc } from '../../schemas/ids.ts';
 import { docStage, drop } from '../../pipeline/stage.ts';
 import { walkHtml } from './walk.ts';
 
@@ -31,18 +31,7 @@ export function extractHtml(html: string, pageUrl: string, _cfg: ExtractConfig =
 }
 
 function emptyDoc(page: RawPage): Doc {
-  return {
-    id: docId(page.url, page.source),
-    url: page.url,
-    domain: domainOf(page.url),
-    title: null,
-    fetchedAt: page.fetchedAt,
-    source: page.source,
-    lang: null,
-    langScore: null,
-    segments: [],
-    signals: {},
-  };
+  return shellDoc(page.url, page.source, page.fetchedAt);
 }
 
 export const extractStage = docStage<RawPage, Doc>({

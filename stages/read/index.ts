@@ -1,10 +1,20 @@
 /**
- * read: input units (WARC / WARC.gz / ARC? no / HTML files) -> RawPage. Implemented in warc.ts and html.ts.
+ * read: input paths -> units of work -> RawPage.
+ * A unit is one archive file (WARC / WARC.gz), or one directory's HTML pages. Units are independent:
+ * a run resumes, shards and parallelises by unit.
  */
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join, normalize } from 'node:path';
+import { glob } from 'tinyglobby';
+import type { RawPage } from '../../schemas/doc.ts';
+import type { StageContext } from '../../pipeline/stage.ts';
+import { isHtmlFile, readHtmlFile } from './html.ts';
+import { readWarc } from './warc.ts';
+
 export interface ReadConfig {
-  /** Largest HTML body kept, in bytes; larger records are rejected (reason too_large), never loaded whole. */
+  /** Largest HTML body read, in bytes; larger records are rejected (reason too_large), never decoded. */
   maxHtmlBytes: number;
-  /** Content types treated as HTML. */
+  /** Content types treated as HTML (substring match on the HTTP Content-Type). */
   htmlContentTypes: string[];
 }
 
@@ -12,3 +22,81 @@ export const readDefaults: ReadConfig = {
   maxHtmlBytes: 20 * 1024 * 1024,
   htmlContentTypes: ['text/html', 'application/xhtml+xml'],
 };
+
+export interface Unit {
+  /** Stable key (the archive path, or the directory path for HTML pages). */
+  key: string;
+  kind: 'archive' | 'html';
+  /** Archive: [path]; HTML: the page files, sorted. */
+  files: string[];
+  bytes: number;
+}
+
+const ARCHIVE = /\.(warc|arc|wacz)(\.gz)?$/i;
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+}
+
+/** Expand files, directories (recursively) and globs into sorted units. Missing inputs are an InputError. */
+export async function expandInputs(inputs: string[]): Promise<Unit[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (/[*?[{]/.test(input)) {
+      const matched = await glob(input, { onlyFiles: true, absolute: false, expandDirectories: false });
+      if (matched.length === 0) throw new InputError(`no files match ${input}`);
+      files.push(...matched.sort());
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(input);
+    } catch {
+      throw new InputError(`input not found: ${input} (give WARC files, HTML files, directories or a quoted glob)`);
+    }
+    if (st.isDirectory()) await walk(input, files);
+    else files.push(input);
+  }
+  const archives: Unit[] = [];
+  const htmlDirs = new Map<string, string[]>();
+  for (const f of files.map(normalize)) {
+    if (ARCHIVE.test(f)) archives.push({ key: f, kind: 'archive', files: [f], bytes: (await stat(f)).size });
+    else if (isHtmlFile(f)) {
+      const d = dirname(f);
+      if (!htmlDirs.has(d)) htmlDirs.set(d, []);
+      htmlDirs.get(d)!.push(f);
+    }
+  }
+  const units = [...archives];
+  for (const [dir, pages] of htmlDirs) {
+    let bytes = 0;
+    for (const p of pages) bytes += (await stat(p)).size;
+    units.push({ key: dir, kind: 'html', files: [...new Set(pages)].sort(), bytes });
+  }
+  if (units.length === 0) throw new InputError(`no WARC or HTML files found in ${inputs.join(' ')}`);
+  // Dedupe (the same file given twice) and sort by key: the unit order is part of the output's identity.
+  const seen = new Set<string>();
+  return units.filter((u) => !seen.has(u.key) && seen.add(u.key)).sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** The pages of one unit, in file/record order. */
+export async function* readUnit(unit: Unit, ctx: StageContext): AsyncGenerator<RawPage> {
+  if (unit.kind === 'archive') {
+    yield* readWarc(unit.files[0]!, ctx);
+    return;
+  }
+  for (const f of unit.files) {
+    const page = await readHtmlFile(f, ctx);
+    if (page) yield page;
+  }
+}

@@ -1,12 +1,169 @@
-/** write: docs / rejects / side tables -> Parquet shards through DuckDB. */
+/**
+ * write: the documents, rejects, stats and side-table rows of ONE unit of work -> Parquet shards.
+ *
+ * Atomicity: every file is written under a temporary name (`.tmp-<unit>-…`) and renamed to
+ * `part-<unit>-<seq>.parquet` only when the whole unit is done. Names are deterministic, so a unit
+ * that is redone after a crash overwrites its own files: nothing is duplicated, nothing is lost.
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ColumnSpec, Doc, Rejection } from '../../schemas/doc.ts';
+import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS, docRow } from '../../schemas/tables.ts';
+import { Db, ParquetTableWriter, type Row } from '../lib/duckdb.ts';
+
 export interface WriteConfig {
-  /** Rows per Parquet shard (docs); a unit with more rows writes several shards. */
+  /** Rows per Parquet shard; a unit with more rows writes several. It also bounds the rows buffered in memory. */
   shardRows: number;
-  /** Parquet compression: zstd measured best size/speed (references/node-ecosystem.md §4.3). */
+  /** Parquet compression: zstd measured best size/speed here (references/node-ecosystem.md §4.3). */
   compression: 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
 }
 
 export const writeDefaults: WriteConfig = {
-  shardRows: 20_000,
+  shardRows: 5_000,
   compression: 'zstd',
 };
+
+export interface TableSchemas {
+  docs: ColumnSpec[];
+  rejects: ColumnSpec[];
+  /** Side tables declared by stages (images, ...). */
+  side: Record<string, ColumnSpec[]>;
+}
+
+/** Columns of docs and rejects given the signal columns the run's stages declare. */
+export function tableSchemas(signalColumns: ColumnSpec[], side: Record<string, ColumnSpec[]>): TableSchemas {
+  const seen = new Set(DOC_BASE_COLUMNS.map((c) => c.name));
+  const signals = signalColumns.filter((c) => !seen.has(c.name) && seen.add(c.name));
+  const docs = [...DOC_BASE_COLUMNS, ...signals];
+  return { docs, rejects: [...docs, ...REJECT_EXTRA_COLUMNS], side };
+}
+
+const pad = (n: number) => String(n).padStart(5, '0');
+
+class ShardedTable {
+  private seq = 0;
+  readonly tmpFiles: string[] = [];
+  rows = 0;
+  constructor(
+    private readonly buf: ParquetTableWriter,
+    private readonly dir: string,
+    private readonly unitId: string,
+    private readonly shardRows: number,
+  ) {}
+
+  async add(values: unknown[]): Promise<void> {
+    this.buf.append(values);
+    this.rows++;
+    if (this.buf.size >= this.shardRows) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.size === 0) return;
+    await mkdir(this.dir, { recursive: true });
+    const tmp = join(this.dir, `.tmp-${this.unitId}-${pad(this.seq++)}.parquet`);
+    await this.buf.writeTo(tmp);
+    this.tmpFiles.push(tmp);
+  }
+
+  finalName(tmp: string): string {
+    return tmp.replace(/\/\.tmp-([^/]+)\.parquet$/, '/part-$1.parquet');
+  }
+}
+
+export interface UnitOutput {
+  files: string[];
+  rows: Record<string, number>;
+}
+
+/**
+ * Remove what an interrupted attempt left for this unit: its temporary files and any part files it
+ * had already renamed before the crash (the unit is not recorded as done, so it is redone whole).
+ */
+export async function clearUnitFiles(outDir: string, unitId: string): Promise<void> {
+  let dirs: string[];
+  try {
+    dirs = await readdir(outDir);
+  } catch {
+    return;
+  }
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = await readdir(join(outDir, d));
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.startsWith(`.tmp-${unitId}-`) || n.startsWith(`part-${unitId}-`)) await rm(join(outDir, d, n), { force: true });
+  }
+}
+
+export class UnitWriter {
+  private tables = new Map<string, ShardedTable>();
+  private buffers: ParquetTableWriter[] = [];
+
+  private constructor(
+    private readonly outDir: string,
+    private readonly unitId: string,
+    private readonly schemas: TableSchemas,
+  ) {}
+
+  static async open(db: Db, outDir: string, unitId: string, schemas: TableSchemas, cfg: WriteConfig): Promise<UnitWriter> {
+    const w = new UnitWriter(outDir, unitId, schemas);
+    const all: [string, ColumnSpec[]][] = [
+      ['docs', schemas.docs],
+      ['rejects', schemas.rejects],
+      ['stats', STATS_COLUMNS],
+      ...Object.entries(schemas.side),
+    ];
+    for (const [name, cols] of all) {
+      const buf = await ParquetTableWriter.create(db, cols, cfg.compression);
+      w.buffers.push(buf);
+      w.tables.set(name, new ShardedTable(buf, join(outDir, name), unitId, cfg.shardRows));
+    }
+    return w;
+  }
+
+  async writeDoc(doc: Doc): Promise<void> {
+    await this.tables.get('docs')!.add(docRow(doc, this.schemas.docs));
+  }
+
+  async writeReject(doc: Doc, why: Rejection): Promise<void> {
+    const base = docRow(doc, this.schemas.docs);
+    await this.tables.get('rejects')!.add([...base, why.stage, why.reason, why.detail ?? null]);
+  }
+
+  async writeRow(table: string, row: Row): Promise<void> {
+    const t = this.tables.get(table);
+    if (!t) throw new Error(`no table ${table} declared by any stage`);
+    const cols = table === 'stats' ? STATS_COLUMNS : this.schemas.side[table]!;
+    await t.add(cols.map((c) => row[c.name] ?? null));
+  }
+
+  /** Flush everything and move the unit's files into place. */
+  async commit(): Promise<UnitOutput> {
+    const files: string[] = [];
+    const rows: Record<string, number> = {};
+    for (const [name, t] of this.tables) {
+      await t.flush();
+      rows[name] = t.rows;
+      for (const tmp of t.tmpFiles) {
+        const final = t.finalName(tmp);
+        await rename(tmp, final);
+        files.push(final);
+      }
+    }
+    await this.dispose();
+    return { files, rows };
+  }
+
+  /** Drop what was buffered and written for this unit. */
+  async abort(): Promise<void> {
+    for (const t of this.tables.values()) for (const f of t.tmpFiles) await rm(f, { force: true });
+    await this.dispose();
+  }
+
+  private async dispose(): Promise<void> {
+    for (const b of this.buffers) await b.dispose();
+    this.buffers = [];
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * `corpus <command>`: the command table and the shared argument handling. Each command is a function
+ * from argv to an exit code; user mistakes print one line that says what to do, and exit 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig } from './config.ts';
+import { QueryError, openCorpus } from './query.ts';
+import { RunError, runCorpus } from './run.ts';
+import { formatFunnel } from './funnel.ts';
+import { InputError } from '../stages/read/index.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Command = (argv: string[]) => Promise<number>;
+
+const USAGE = `usage: corpus <command> [options]
+
+commands:
+  run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
+      [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet] [--pack]
+  extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
+      [--url U] [--format jsonl|markdown] [--limit N]
+  query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
+      [--format table|csv|json]
+  sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
+  pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
+      [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
+  schedule <out-dir>          Grow-P2 curriculum batch order of the packed buckets -> schedule/*.parquet
+      --tokens-per-step T [--cycles 8] [--odds 32,16,8,4,2,1] [--seed 0]
+  export-varlen <out-dir>     packed chunks concatenated up to a token budget with cu_seqlens -> varlen/*.parquet
+      [--tokens-per-row B]
+  help                        this text`;
+
+/** parseArgs with errors turned into UsageError. */
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see corpus help)`);
+  }
+}
+
+function intOpt(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number ≥ 0, got ${v}`);
+  return n;
+}
+
+const runCommand: Command = async (argv) => {
+  const { values, positionals } = parse(argv, {
+    out: { type: 'string', short: 'o' },
+    config: { type: 'string' },
+    limit: { type: 'string' },
+    force: { type: 'boolean' },
+    rank: { type: 'string' },
+    'world-size': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    pack: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw new UsageError('corpus run needs inputs: WARC files, HTML files or directories');
+  if (!values.out) throw new UsageError('corpus run needs --out DIR (where the Parquet shards go)');
+  const config = loadConfig(values.config);
+  config.run.limit = intOpt(values.limit, 'limit', config.run.limit);
+  const rank = intOpt(values.rank ?? process.env.SLURM_ARRAY_TASK_ID ?? process.env.JOB_COMPLETION_INDEX, 'rank', 0);
+  const worldSize = intOpt(values['world-size'], 'world-size', 1);
+  const result = await runCorpus({
+    inputs: positionals,
+    out: values.out,
+    config,
+    force: values.force,
+    rank: values['world-size'] ? rank : 0,
+    worldSize,
+    progress: !values.quiet,
+  });
+  if (!values.quiet) process.stderr.write(formatFunnel(result.stats) + '\n');
+  process.stderr.write(
+    `done: ${result.unitsDone} units run, ${result.unitsSkipped} already complete, ${result.unitsFailed.length} failed; ` +
+      `${result.docs} docs, ${result.rejects} rejects -> ${values.out}\n`,
+  );
+  if (result.unitsFailed.length > 0) {
+    process.stderr.write(`failed units (rerun the same command to retry them):\n${result.unitsFailed.map((f) => `  ${f.unit}: ${f.error}`).join('\n')}\n`);
+    return 3;
+  }
+  if (values.pack && worldSize > 1) process.stderr.write(`--pack skipped with --world-size ${worldSize}: run corpus pack ${values.out} once every rank is done\n`);
+  else if (values.pack) await (await import('./commands/pack.ts')).packAfterRun(values.out, config);
+  return 0;
+};
+
+const queryCommand: Command = async (argv) => {
+  const { values, positionals } = parse(argv, { format: { type: 'string', short: 'f' } });
+  if (positionals.length < 2) throw new UsageError('usage: corpus query <out-dir…> "<sql>"');
+  const sql = positionals[positionals.length - 1]!;
+  const format = values.format ?? 'table';
+  if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`--format is table, csv or json, got ${format}`);
+  const db = await openCorpus(positionals.slice(0, -1));
+  try {
+    let res;
+    try {
+      res = await db.table(sql);
+    } catch (e) {
+      throw new QueryError(`SQL error: ${(e as Error).message.split('\n')[0]}`);
+    }
+    process.stdout.write(formatTable(res.columns, res.rows, format as 'table' | 'csv' | 'json'));
+  } finally {
+    db.close();
+  }
+  return 0;
+};
+
+export function formatTable(columns: string[], rows: unknown[][], format: 'table' | 'csv' | 'json'): string {
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  if (format === 'json') {
+    return rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, r[i]])))).join('\n') + '\n';
+  }
+  if (format === 'csv') {
+    const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    return [columns.map(esc).join(','), ...rows.map((r) => r.map((v) => esc(cell(v))).join(','))].join('\n') + '\n';
+  }
+  const cells = rows.map((r) => r.map((v) => {
+    const s = cell(v).replace(/\s+/g, ' ');
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  }));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((s, i) => s.padEnd(widths[i]!)).join(' | ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line), `(${rows.length} rows)`].join('\n') + '\n';
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => runCommand,
+  query: async () => queryCommand,
+  extract: async () => (await import('./commands/extract.ts')).extractCommand,
+  sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  pack: async () => (await import('./commands/pack.ts')).packCommand,
+  schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`corpus: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see corpus help)\n`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof InputError || e instanceof RunError || e instanceof QueryError) {
+      process.stderr.write(`corpus ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * WARC / WARC.gz -> RawPage, through warcio (per-record gzip, whole-file gzip, members split across
+ * records, chunked bodies and gzip Content-Encoding are handled by warcio; brotli bodies here).
+ * Every record is counted by type; HTML response/resource records that do not become pages go to
+ * rejects with a reason; a parse error ends the file (counted) without losing what was read.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { WARCParser, type WARCRecord } from 'warcio';
+import type { RawPage } from '../../schemas/doc.ts';
+import { shellDoc } from '../../schemas/ids.ts';
+import type { StageContext } from '../../pipeline/stage.ts';
+import { decodeHtml } from './charset.ts';
+import { decodeHttpBody } from './body.ts';
+
+export type ArchiveFormat = 'warc' | 'arc' | 'wacz' | 'unknown';
+
+/** Sniff the container from its first bytes (names lie: a ".warc" may be gzip). */
+export async function sniffArchive(path: string): Promise<ArchiveFormat> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if (head[0] === 0x50 && head[1] === 0x4b) return 'wacz'; // zip
+    let text: string;
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      const { gunzipSync } = await import('node:zlib');
+      try {
+        text = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH */ }).subarray(0, 64).toString('latin1');
+      } catch {
+        text = '';
+      }
+      if (!text) return 'warc'; // let the parser decide and report
+    } else text = head.subarray(0, 64).toString('latin1');
+    if (text.startsWith('WARC/')) return 'warc';
+    if (text.startsWith('filedesc://')) return 'arc';
+    return 'unknown';
+  } finally {
+    await fh.close();
+  }
+}
+
+function isHtml(contentType: string | null | undefined, htmlTypes: string[]): boolean {
+  const ct = (contentType ?? '').toLowerCase();
+  return htmlTypes.some((t) => ct.includes(t));
+}
+
+/**
+ * The record's WARC-Type. After a record whose Content-Length is too small, warcio starts the next
+ * record a few bytes late and reads "RC-Type: response" as its version line: recover the type from
+ * that line, else from the msgtype of an application/http block.
+ */
+function recordType(r: WARCRecord, counters: StageContext['counters']): string {
+  if (r.warcType) return r.warcType;
+  const line = (r.warcHeaders as unknown as { statusline?: string }).statusline ?? '';
+  const m = /Type:\s*(\w+)/i.exec(line) ?? /msgtype=(\w+)/.exec(r.warcHeaders.headers.get('content-type') ?? '');
+  if (m) counters.add('warning:recovered_record_type');
+  return m ? m[1]!.toLowerCase() : 'unknown';
+}
+
+function header(r: WARCRecord, name: string): string | null {
+  return r.httpHeaders?.headers.get(name) ?? null;
+}
+
+/**
+ * Read one WARC file. `ctx.counters`: records:<type>, html, skipped:<why>, error:<kind>.
+ */
+export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator<RawPage> {
+  const cfg = ctx.config.read;
+  const format = await sniffArchive(path);
+  if (format !== 'warc') {
+    ctx.counters.add(`error:unsupported_format_${format}`);
+    ctx.log(`${path}: ${format === 'unknown' ? 'not a WARC file' : `${format.toUpperCase()} files are not supported yet`}; skipped`);
+    return;
+  }
+  // warcio prints Content-Length mismatches with console.warn; count them instead of spamming stderr.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const msg = String(args[0] ?? '');
+    if (msg.includes('Content-Length')) ctx.counters.add('warning:content_length_mismatch');
+    else warn(...args);
+  };
+  const parser = new WARCParser(createReadStream(path));
+  try {
+    let record: WARCRecord | null;
+    for (;;) {
+      try {
+        record = await parser.parse();
+      } catch (err) {
+        ctx.counters.add('error:warc_parse');
+        ctx.log(`${path}: WARC parse error after offset ${parser.offset}: ${(err as Error).message}`);
+        return;
+      }
+      if (!record) return;
+      const type = recordType(record, ctx.counters);
+      ctx.counters.add(`records:${type}`);
+      const offset = parser.offset;
+      if (type !== 'response' && type !== 'resource') {
+        await record.skipFully();
+        continue;
+      }
+      const url = record.warcTargetURI ?? '';
+      if (type === 'response' && !record.httpHeaders) {
+        // A recovered record: warcio did not parse its HTTP head, so do it from the block.
+        yield* recoveredResponse(record, url, offset, path, ctx);
+        continue;
+      }
+      const contentType = type === 'response' ? header(record, 'content-type') : record.warcContentType;
+      if (!isHtml(contentType, cfg.htmlContentTypes)) {
+        ctx.counters.add('skipped:not_html');
+        await record.skipFully();
+        continue;
+      }
+      ctx.counters.add('html');
+      const source = {
+        file: path,
+        offset,
+        recordId: record.warcHeader('WARC-Record-ID') ?? null,
+        recordType: type,
+      };
+      const fetchedAt = record.warcDate ?? null;
+      const status = type === 'response' ? Number(record.httpHeaders?.statusCode ?? NaN) : null;
+      if (status !== null && !(status >= 200 && status < 300)) {
+        await record.skipFully();
+        ctx.reject(shellDoc(url, source, fetchedAt), Number.isFinite(status) ? `http_status_${status}` : 'http_status_missing', null);
+        continue;
+      }
+      if (record.warcContentLength > cfg.maxHtmlBytes) {
+        await record.skipFully();
+        ctx.reject(shellDoc(url, source, fetchedAt), 'too_large', `${record.warcContentLength} bytes > read.maxHtmlBytes`);
+        continue;
+      }
+      const headers: Record<string, string> = {};
+      if (record.httpHeaders) for (const [k, v] of record.httpHeaders.headers) headers[k.toLowerCase()] ??= v;
+      let body: Uint8Array;
+      try {
+        // Raw payload, decoded by us: warcio's own decoding gives nothing for a cut gzip body.
+        const decodedBody = decodeHttpBody(await record.readFully(false), headers);
+        body = decodedBody.body;
+        for (const w of decodedBody.warnings) ctx.counters.add(`warning:${w}`);
+      } catch (err) {
+        ctx.counters.add('error:body_read');
+        ctx.reject(shellDoc(url, source, fetchedAt), 'error:body_read', (err as Error).message);
+        return; // the stream is in an unknown state after a failed body read
+      }
+      const decoded = decodeHtml(body, {
+        contentType,
+        hint: record.warcHeader('WARC-Identified-Content-Charset') ?? null,
+      });
+      ctx.counters.add(`charset:${decoded.source}`);
+      yield {
+        url,
+        fetchedAt,
+        status: Number.isFinite(status) ? status : null,
+        headers,
+        html: decoded.text,
+        charset: decoded.charset,
+        charsetSource: decoded.source,
+        bytes: body.length,
+        source,
+      };
+    }
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Split a raw HTTP response block into status, headers and body (for records warcio could not type). */
+export function parseHttpBlock(block: Uint8Array): { status: number | null; headers: Record<string, string>; body: Uint8Array } | null {
+  const buf = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+  const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(lines[0] ?? '');
+  if (!m) return null;
+  const headers: Record<string, string> = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] ??= l.slice(i + 1).trim();
+  }
+  return { status: Number(m[1]), headers, body: block.subarray(end + 4) };
+}
+
+async function* recoveredResponse(record: WARCRecord, url: string, offset: number, path: string, ctx: StageContext): AsyncGenerator<RawPage> {
+  const http = parseHttpBlock(await record.readFully(false));
+  if (!http || !isHtml(http.headers['content-type'], ctx.config.read.htmlContentTypes)) {
+    ctx.counters.add('skipped:not_html');
+    return;
+  }
+  ctx.counters.add('html');
+  const source = { file: path, offset, recordId: record.warcHeader('WARC-Record-ID') ?? null, recordType: 'response' };
+  const fetchedAt = record.warcDate ?? null;
+  if (http.status === null || http.status < 200 || http.status >= 300) {
+    ctx.reject(shellDoc(url, source, fetchedAt), `http_status_${http.status}`, 'record recovered after a Content-Length mismatch');
+    return;
+  }
+  const { body, warnings } = decodeHttpBody(http.body, http.headers);
+  for (const w of warnings) ctx.counters.add(`warning:${w}`);
+  const decoded = decodeHtml(body, { contentType: http.headers['content-type'] });
+  ctx.counters.add(`charset:${decoded.source}`);
+  yield {
+    url,
+    fetchedAt,
+    status: http.status,
+    headers: http.headers,
+    html: decoded.text,
+    charset: decoded.charset,
+    charsetSource: decoded.source,
+    bytes: body.length,
+    source,
+  };
+}
