@@ -190,7 +190,8 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textSplit = judged.length >= 4 ? minBlockNormalizedCut(judged.map((i) => vectors[i]!), cfg) : null;
   const textAdjacent = mean(adjacent);
   const textCentroid = mean(centroidSims);
-  const textUnconnected = judged.length >= 2 ? unconnected / judged.length : null;
+  // Two paragraphs that share nothing may be a heading and a note; from three on it means something.
+  const textUnconnected = judged.length >= 3 ? unconnected / judged.length : null;
   // Shrunk toward orderPrior.value by orderPrior.trials pseudo-trials: a short document's few
   // comparisons are a noisy coin, and must not condemn it alone.
   const textOrder = orderTrials >= 3 ? (orderWins + cfg.orderPrior.value * cfg.orderPrior.trials) / (orderTrials + cfg.orderPrior.trials) : null;
