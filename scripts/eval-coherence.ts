@@ -22,6 +22,7 @@
  * extract stage: what a main-content extractor outputs); --source page uses the whole page.
  *
  *   npx tsx scripts/eval-coherence.ts [--source main|page] [--seed 1] [--splice 0.25] [--rounds 4] [--set JSON]
+ *   EVAL_QUANTILES=1 also prints the quantiles of every signal per kind; EVAL_DUMP=file.json writes them all.
  */
 import { readFileSync, readdirSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -320,10 +321,6 @@ async function main() {
   if (process.env.EVAL_DUMP) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(process.env.EVAL_DUMP, JSON.stringify({ orig, ...kinds }));
-  }
-  if (process.env.EVAL_PAGES) {
-    const k0 = Object.keys(kinds)[0]!;
-    pages.forEach((p, i) => console.log(p.stem.padEnd(28), 'anchor', orig[i]!.coh_align_anchor, p.doc.segments.length, orig[i]!.coh_text_segments, 'split', orig[i]!.coh_text_split, '->', kinds[k0]![i]!.coh_text_split, 'unconn', orig[i]!.coh_text_unconnected, '->', kinds[k0]![i]!.coh_text_unconnected));
   }
   if (process.env.EVAL_QUANTILES) {
     const keys: Key[] = ['coh_text_order', 'coh_text_adjacent', 'coh_text_centroid', 'coh_text_unconnected', 'coh_text_split', 'coh_text_drift', 'coh_image_adjacent', 'coh_image_outliers', 'coh_align_anchor', 'coh_align_unanchored', 'coh_align_text_distance', 'coh_text_score', 'coh_image_score', 'coh_align_score'];
