@@ -24,6 +24,11 @@ commands:
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  filter-sql [--config f.json] [--recheck DIR]
+                              langid/quality/safety decisions as SQL over the signal columns; --recheck
+                              lists stored decisions that differ from the config's
+  report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
+      [--out report.html] [--sample N]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
   pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
       [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
@@ -133,6 +138,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,
   schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
   'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,

@@ -6,7 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
+import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
+import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
+import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
@@ -22,6 +25,9 @@ export interface Config {
   run: RunConfig;
   read: ReadConfig;
   extract: ExtractConfig;
+  langid: LangidConfig;
+  quality: QualityConfig;
+  safety: SafetyConfig;
   write: WriteConfig;
   coherence: CoherenceConfig;
   tokenize: TokenizeConfig;
@@ -33,6 +39,9 @@ export const defaultConfig: Config = {
   run: { limit: 0 },
   read: readDefaults,
   extract: extractDefaults,
+  langid: langidDefaults,
+  quality: qualityDefaults,
+  safety: safetyDefaults,
   write: writeDefaults,
   coherence: coherenceDefaults,
   tokenize: tokenizeDefaults,

@@ -10,6 +10,9 @@ import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { coherenceStage } from '../stages/coherence/index.ts';
+import { langidStage } from '../stages/langid/index.ts';
+import { qualityStage } from '../stages/quality/index.ts';
+import { safetyStage } from '../stages/safety/index.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 
@@ -22,7 +25,10 @@ export interface StagePlan {
 
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
-    // images, langid, quality, safety, dedup: added as they land.
+    // images (before langid), dedup: added as they land.
+    langidStage,
+    qualityStage,
+    safetyStage,
     coherenceStage, // after dedup, before tokenize
     tokenizeStage,
     positionsStage, // last: V2PE positions of the final token sequence
