@@ -216,7 +216,7 @@ describe('coherence stage', () => {
       text(topic[0]!), image('http://example.org/mona-lisa-portrait.jpg', 'Mona Lisa portrait'), text(topic[1]!), text(stray), text(topic[2]!), text(topic[3]!),
       text('Gallery', 'h2'), image('http://example.org/a/1.jpg'), image('http://example.org/a/2.jpg'), image('http://example.org/a/3.jpg'), image('http://example.org/a/4.jpg'),
     ]);
-    const { out, counters } = await runStage([doc], mergeConfig(defaultConfig, { coherence: { minScore: 0 } }));
+    const { out, counters } = await runStage([doc], mergeConfig(defaultConfig, { coherence: { minScore: 0, unanchoredImage: { drop: true } } }));
     const kept = out[0]!;
     expect(kept.segments.map((s) => s.text ?? s.url)).not.toContain(stray);
     expect(kept.signals.coh_dropped_paragraphs).toBe(1);

@@ -58,8 +58,11 @@ export const coherenceDefaults: CoherenceConfig = {
   weights: { text: 1, imageSequence: 0.25, alignment: 1 },
   // CLIP ViT-B/32: matching pairs ~0.30, unrelated ~0.15 (cosine of normalised embeddings).
   modelCosineRange: [0.15, 0.32],
+  // A 12+ word paragraph sharing no word with anything in its document is strong evidence (our choice).
   strayParagraph: { drop: true, minContentWords: 12, minTextSegments: 4 },
-  unanchoredImage: { drop: true, minTextDistance: 3 },
+  // Off by default: without a model, "no words tie it to the text" is weak evidence (in the eval, images
+  // of real pages often bring no words at all); turn on, or set it with a model configured.
+  unanchoredImage: { drop: false, minTextDistance: 3 },
   model: null,
 };
 
