@@ -70,7 +70,7 @@ const col = (name: string, type: string, description: string): ColumnSpec => ({ 
 
 export const coherenceColumns: ColumnSpec[] = [
   col('coherence_score', 'DOUBLE', 'CoMM\'s three perspectives in one number in [0,1] (higher = more coherent): weighted geometric mean of coh_text_score, coh_image_score, coh_align_score (weights in config); NULL when none is measurable.'),
-  col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: half the minimum, half the mean of the factors 1 - coh_text_unconnected and coh_text_split / saturation.split (capped at 1); the order factor (coh_text_order) enters the mean only.'),
+  col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: half the minimum, half the mean of the factors 1 - unconnected / (judged + 2) and coh_text_split / saturation.split (capped at 1); the order factor (coh_text_order) enters the mean only.'),
   col('coh_image_score', 'DOUBLE', 'Image-sequence consistency in [0,1]: mean of coh_image_adjacent / saturation.imageSimilarity (capped) and 1 - coh_image_outliers; NULL with fewer than 2 images with visual features.'),
   col('coh_align_score', 'DOUBLE', 'Image-text alignment in [0,1]: per-image anchor / saturation.anchor, averaged with weights = evidence (alt words count 1, file-name words 1/2, 3 words = full) plus anchorPrior pseudo-images at 1.'),
   col('coh_text_segments', 'INTEGER', 'Text segments with >= minContentWords distinct content words (the ones judged).'),

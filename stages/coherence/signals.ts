@@ -198,7 +198,9 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // Each factor is ~1 for ordinary written text and falls only with evidence of a fault, so that
   // documents that are merely loose (varied topics, short paragraphs) do not sink the score.
   const textFactors: number[] = [];
-  if (textUnconnected !== null) textFactors.push(1 - textUnconnected);
+  // The factor shrinks the share toward none-unconnected by 2 pseudo-paragraphs: three short lines
+  // that share nothing (a forum stub) say less than thirty paragraphs that do not.
+  if (textUnconnected !== null) textFactors.push(1 - unconnected / (judged.length + 2));
   if (textSplit !== null) textFactors.push(clamp01(textSplit / cfg.saturation.split));
   // The order factor is a noisy coin on short or list-like pages (one real page in ten is below
   // chance), so it enters the mean but not the minimum: it nudges, it does not condemn alone.
