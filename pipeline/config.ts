@@ -12,6 +12,7 @@ import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
+import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
 import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
@@ -30,6 +31,7 @@ export interface Config {
   safety: SafetyConfig;
   write: WriteConfig;
   dedup: DedupConfig;
+  coherence: CoherenceConfig;
   tokenize: TokenizeConfig;
   positions: PositionsConfig;
   pack: PackConfig;
@@ -44,6 +46,7 @@ export const defaultConfig: Config = {
   safety: safetyDefaults,
   write: writeDefaults,
   dedup: dedupDefaults,
+  coherence: coherenceDefaults,
   tokenize: tokenizeDefaults,
   positions: positionsDefaults,
   pack: packDefaults,
