@@ -14,6 +14,7 @@ import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
 import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
 import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
 import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
+import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
 import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
@@ -34,6 +35,7 @@ export interface Config {
   fetch: FetchConfig;
   images: ImagesConfig;
   dedup: DedupConfig;
+  coherence: CoherenceConfig;
   tokenize: TokenizeConfig;
   positions: PositionsConfig;
   pack: PackConfig;
@@ -50,6 +52,7 @@ export const defaultConfig: Config = {
   fetch: fetchDefaults,
   images: imagesDefaults,
   dedup: dedupDefaults,
+  coherence: coherenceDefaults,
   tokenize: tokenizeDefaults,
   positions: positionsDefaults,
   pack: packDefaults,

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { imagesStage } from '../stages/images/index.ts';
+import { coherenceStage } from '../stages/coherence/index.ts';
 import { langidStage } from '../stages/langid/index.ts';
 import { qualityStage } from '../stages/quality/index.ts';
 import { safetyStage } from '../stages/safety/index.ts';
@@ -27,11 +28,11 @@ export interface StagePlan {
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
     imagesStage,
-    // coherence: added as it lands.
     langidStage,
     qualityStage,
     safetyStage,
     dedupStage,
+    coherenceStage, // after dedup, before tokenize
     tokenizeStage,
     positionsStage, // last: V2PE positions of the final token sequence
   ];

@@ -1,0 +1,146 @@
+/**
+ * coherence: CoMM's three perspectives as signal columns (text development, image-sequence
+ * consistency, image-text alignment) and one `coherence_score` in [0, 1]; documents below
+ * `minScore` go to rejects; stray paragraphs and unanchored images can be dropped from a document
+ * (counted, and recorded per document in coh_dropped_*). Built-in signals need no model; with
+ * `model` set, user-provided CLIP/SigLIP ONNX towers (./onnx.ts) feed the same signals.
+ */
+import type { ColumnSpec, Doc } from '../../schemas/doc.ts';
+import { docStage, drop, type Drop } from '../../pipeline/stage.ts';
+import { measureCoherence, type MeasureConfig, type SegmentEmbeddings } from './signals.ts';
+import type { ClipModelConfig, ClipScorer } from './onnx.ts';
+
+export interface CoherenceConfig extends MeasureConfig {
+  /** Drop a document whose coherence_score is below this (reason low_coherence); 0 turns it off. */
+  minScore: number;
+  /** Remove paragraphs that share no content word with anything else in the document. */
+  strayParagraph: {
+    drop: boolean;
+    /** Only paragraphs this long are judged stray: short lines (bylines, headings) rarely share words. */
+    minContentWords: number;
+    /** Only in documents with at least this many text segments: there must be a topic to stray from. */
+    minTextSegments: number;
+  };
+  /** Remove images with no textual anchor (alt, title, file name, caption, model) far from any text. */
+  unanchoredImage: {
+    drop: boolean;
+    /** ... and whose nearest text segment is at least this many segments away. */
+    minTextDistance: number;
+  };
+  /** Optional CLIP/SigLIP towers (ONNX) and tokenizer.json; null = built-in signals only. */
+  model: ClipModelConfig | null;
+}
+
+export const coherenceDefaults: CoherenceConfig = {
+  // Calibrated on scripts/eval-coherence.ts (real readability pages, main content): below the lowest
+  // original page (0.356), so the filter removes clear cases only; CoMM publishes no threshold.
+  minScore: 0.35,
+  // 3 distinct content words: below that a cosine is mostly noise (our choice, checked in the eval).
+  minContentWords: 3,
+  // Two paragraphs each side: TextTiling-style block comparison (Hearst 1997) uses small blocks.
+  textWindow: 2,
+  // Eval: original paragraphs almost always share >= 5% cosine with their context or the document.
+  linkMin: 0.05,
+  // Eval (scripts/eval-coherence.ts, original pages): ~p10 of each measure, so most real documents sit at 1.
+  saturation: { split: 0.55, order: 0.7, imageSimilarity: 0.4, anchor: 0.4 },
+  // Eval: small against typical paragraph cosines (0.05-0.2), large enough that one unlinked paragraph is no "split".
+  splitSmoothing: 0.01,
+  // OBELICS/mOSCAR relate an image to the nodes around it; 3 segments ~ the paragraph before and after plus a caption.
+  imageTextWindow: 3,
+  // Two unrelated images score ~0.2-0.35 on our visual similarity; below 0.25 on average is off-theme.
+  imageOutlierSimilarity: 0.25,
+  // Eval: median coh_text_order of original pages is ~0.7; 10 pseudo-trials ~ a 12-paragraph document's worth.
+  orderPrior: { value: 0.7, trials: 10 },
+  // Our choice: one well-anchored image that matches nothing halves the alignment score.
+  anchorPrior: 1,
+  // CoMM weighs its three perspectives equally; without a model the visual features separate one
+  // page's images from another's no better than chance in our eval (see README), so a quarter.
+  weights: { text: 1, imageSequence: 0.25, alignment: 1 },
+  // CLIP ViT-B/32: matching pairs ~0.30, unrelated ~0.15 (cosine of normalised embeddings).
+  modelCosineRange: [0.15, 0.32],
+  // A 12+ word paragraph sharing no word with anything in its document is strong evidence (our choice).
+  strayParagraph: { drop: true, minContentWords: 12, minTextSegments: 4 },
+  // Off by default: without a model, "no words tie it to the text" is weak evidence (in the eval, images
+  // of real pages often bring no words at all); turn on, or set it with a model configured.
+  unanchoredImage: { drop: false, minTextDistance: 3 },
+  model: null,
+};
+
+const col = (name: string, type: string, description: string): ColumnSpec => ({ name, type, description });
+
+export const coherenceColumns: ColumnSpec[] = [
+  col('coherence_score', 'DOUBLE', 'CoMM\'s three perspectives in one number in [0,1] (higher = more coherent): weighted geometric mean of coh_text_score, coh_image_score, coh_align_score (weights in config); NULL when none is measurable.'),
+  col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: half the minimum, half the mean of the factors 1 - unconnected / (judged + 2) and coh_text_split / saturation.split (capped at 1); the order factor (coh_text_order) enters the mean only.'),
+  col('coh_image_score', 'DOUBLE', 'Image-sequence consistency in [0,1]: mean of coh_image_adjacent / saturation.imageSimilarity (capped) and 1 - coh_image_outliers; NULL with fewer than 2 images with visual features.'),
+  col('coh_align_score', 'DOUBLE', 'Image-text alignment in [0,1]: per-image anchor / saturation.anchor, averaged with weights = evidence (alt words count 1, file-name words 1/2, 3 words = full) plus anchorPrior pseudo-images at 1.'),
+  col('coh_text_segments', 'INTEGER', 'Text segments with >= minContentWords distinct content words (the ones judged).'),
+  col('coh_text_adjacent', 'DOUBLE', 'Mean cosine of each judged paragraph with the textWindow text segments before it (content words, 1+ln tf).'),
+  col('coh_text_centroid', 'DOUBLE', 'Mean cosine of each judged paragraph with the rest of the document (leave-one-out centroid).'),
+  col('coh_text_drift', 'DOUBLE', 'Topic drift: 1 - cosine of the first and second half of the judged paragraphs (>= 4 judged).'),
+  col('coh_text_unconnected', 'DOUBLE', 'Share of judged paragraphs whose best link (context before/after, rest of document) is below linkMin.'),
+  col('coh_text_split', 'DOUBLE', 'Minimum normalised cut (Shi & Malik) over contiguous blocks of the paragraph similarity graph: near 0 when a block of paragraphs shares no words with the rest (a spliced passage), ~1 for one topic.'),
+  col('coh_text_order', 'DOUBLE', 'Share of paragraphs whose preceding context beats an equally sized block half a document away (0.5 = shuffled), shrunk toward orderPrior.'),
+  col('coh_images', 'INTEGER', 'Image segments in the document when measured.'),
+  col('coh_image_adjacent', 'DOUBLE', 'Mean visual similarity of consecutive images (pHash, 4x4x4 colour histogram, aspect and area).'),
+  col('coh_image_outliers', 'DOUBLE', 'Share of images whose mean similarity to the others is below imageOutlierSimilarity (>= 3 images).'),
+  col('coh_align_anchor', 'DOUBLE', 'Mean over images that bring words (alt, title, file name) of the share of those words found within imageTextWindow segments (or 0.6x anywhere in the document); with a model, at least the mapped model cosine.'),
+  col('coh_align_text_distance', 'DOUBLE', 'Mean distance, in segments, from each image to the nearest text segment.'),
+  col('coh_align_unanchored', 'DOUBLE', 'Share of images with no textual anchor: no matching alt/title/file-name word, no adjacent caption, no model score.'),
+  col('coh_model_image_text', 'DOUBLE', 'Model (CLIP/SigLIP ONNX): mean over images of the best cosine with a nearby text segment; NULL without a model.'),
+  col('coh_model_image_image', 'DOUBLE', 'Model: mean cosine of consecutive image embeddings; NULL without a model.'),
+  col('coh_dropped_paragraphs', 'INTEGER', 'Stray paragraphs removed from this document by the coherence stage.'),
+  col('coh_dropped_images', 'INTEGER', 'Unanchored images removed from this document by the coherence stage.'),
+];
+
+/** Measure, then drop stray segments and decide; exported so scripts and tests run it without the engine. */
+export function applyCoherence(
+  doc: Doc,
+  cfg: CoherenceConfig,
+  emb?: SegmentEmbeddings,
+  count?: (key: string, n?: number) => void,
+): Doc | Drop {
+  const m = measureCoherence(doc, cfg, emb);
+  Object.assign(doc.signals, m.signals);
+  const remove = new Set<number>();
+  const textSegments = doc.segments.filter((s) => s.kind === 'text').length;
+  if (cfg.strayParagraph.drop && textSegments >= cfg.strayParagraph.minTextSegments) {
+    for (const p of m.strayParagraphs) if (p.contentWords >= cfg.strayParagraph.minContentWords) remove.add(p.index);
+  }
+  const strays = remove.size;
+  if (cfg.unanchoredImage.drop) {
+    for (const u of m.unanchoredImages) if (u.textDistance >= cfg.unanchoredImage.minTextDistance) remove.add(u.index);
+  }
+  doc.signals.coh_dropped_paragraphs = strays;
+  doc.signals.coh_dropped_images = remove.size - strays;
+  if (remove.size) {
+    doc.segments = doc.segments.filter((_, i) => !remove.has(i));
+    count?.('segments_dropped:stray_paragraph', strays);
+    count?.('segments_dropped:unanchored_image', remove.size - strays);
+  }
+  const score = m.signals.coherence_score;
+  if (score !== null && score < cfg.minScore) return drop('low_coherence', `coherence_score ${score} < ${cfg.minScore}`);
+  if (score === null) count?.('unmeasured');
+  return doc;
+}
+
+let scorer: ClipScorer | null = null;
+
+export const coherenceStage = docStage<Doc, Doc>({
+  name: 'coherence',
+  columns: coherenceColumns,
+  async open(config) {
+    if (config.coherence.model && !scorer) {
+      const { ClipScorer } = await import('./onnx.ts'); // onnxruntime loads only when a model is configured
+      scorer = await ClipScorer.open(config.coherence.model);
+    }
+  },
+  async close() {
+    await scorer?.release();
+    scorer = null;
+  },
+  async process(doc, ctx) {
+    const cfg = ctx.config.coherence;
+    const emb = scorer ? await scorer.embedDocument(doc, (k) => ctx.counters.add(k)) : undefined;
+    return applyCoherence(doc, cfg, emb, (k, n) => ctx.counters.add(k, n));
+  },
+});

@@ -1,0 +1,401 @@
+/**
+ * The three CoMM perspectives, measured without a model (and with one when the user brings CLIP/SigLIP
+ * towers): text development, image-sequence consistency, image-text alignment. `measureCoherence`
+ * is pure: a document in, signal values and the segments that look stray out. The stage decides.
+ */
+import type { Doc, Segment } from '../../schemas/doc.ts';
+import {
+  EMPTY_VECTOR, containment, contentWords, cosine, leaveOneOutCosine, stopwordsFor, sumVectors, termVector,
+  type TermVector,
+} from './text.ts';
+import { visualFeatures, visualSimilarity, type VisualFeatures } from './visual.ts';
+
+/** Tuning of the measurements (not decisions); part of CoherenceConfig. */
+export interface MeasureConfig {
+  /** A text segment is judged (cohesion, stray) only with at least this many distinct content words. */
+  minContentWords: number;
+  /** Text segments on each side that form a paragraph's local context. */
+  textWindow: number;
+  /** A judged paragraph whose best link (local context or rest of document) is below this is unconnected. */
+  linkMin: number;
+  /** Values at which a factor counts as fully coherent (factor = value / saturation, capped at 1). */
+  saturation: {
+    /** coh_text_split (minimum normalised cut). */
+    split: number;
+    /** coh_text_order (share of paragraphs whose neighbours beat a distant block); 0.5 = chance = factor 0. */
+    order: number;
+    /** coh_image_adjacent (visual similarity of consecutive images). */
+    imageSimilarity: number;
+    /** coh_align_anchor. */
+    anchor: number;
+  };
+  /** Segments on each side of an image whose text counts as its neighbourhood. */
+  imageTextWindow: number;
+  /** An image whose mean visual similarity to the others is below this is an outlier (docs with >= 3 images). */
+  imageOutlierSimilarity: number;
+  /** Weight added to every paragraph pair in the split graph (coh_text_split). */
+  splitSmoothing: number;
+  /** Pseudo-trials of coh_text_order at a typical value for written text. */
+  orderPrior: { value: number; trials: number };
+  /** Prior weight (in well-anchored images) that pulls coh_align_score toward 1 when anchors are few or weak. */
+  anchorPrior: number;
+  /** Weights of the perspectives in coherence_score. */
+  weights: { text: number; imageSequence: number; alignment: number };
+  /** Model cosine mapped linearly from [lo, hi] to [0, 1] (CLIP/SigLIP cosines live in a narrow band). */
+  modelCosineRange: [number, number];
+}
+
+/** Unit-normalised embeddings per segment index, from the optional model scorer. */
+export interface SegmentEmbeddings {
+  text: Map<number, Float32Array>;
+  image: Map<number, Float32Array>;
+}
+
+export interface CoherenceSignals {
+  coherence_score: number | null;
+  coh_text_score: number | null;
+  coh_image_score: number | null;
+  coh_align_score: number | null;
+  coh_text_segments: number;
+  coh_text_adjacent: number | null;
+  coh_text_centroid: number | null;
+  coh_text_drift: number | null;
+  coh_text_unconnected: number | null;
+  coh_text_split: number | null;
+  coh_text_order: number | null;
+  coh_images: number;
+  coh_image_adjacent: number | null;
+  coh_image_outliers: number | null;
+  coh_align_anchor: number | null;
+  coh_align_text_distance: number | null;
+  coh_align_unanchored: number | null;
+  coh_model_image_text: number | null;
+  coh_model_image_image: number | null;
+}
+
+export interface CoherenceMeasurement {
+  signals: CoherenceSignals;
+  /** Judged paragraphs that share no content word with anything around them or in the document. */
+  strayParagraphs: { index: number; contentWords: number }[];
+  /** Segment indices of images without a textual anchor, with their distance to the nearest text. */
+  unanchoredImages: { index: number; textDistance: number }[];
+}
+
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 1e4) / 1e4);
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Words in image URLs and alt texts that say nothing about the picture (CDN paths, camera names, chrome). */
+const IMAGE_FILLER = new Set([
+  'image', 'images', 'img', 'imgs', 'photo', 'photos', 'picture', 'pic', 'pics', 'thumb', 'thumbnail', 'thumbs',
+  'icon', 'logo', 'banner', 'header', 'avatar', 'default', 'original', 'large', 'small', 'medium', 'full',
+  'size', 'resize', 'resized', 'crop', 'cropped', 'dims', 'scale', 'width', 'height', 'upload', 'uploads',
+  'file', 'files', 'media', 'static', 'assets', 'content', 'jpg', 'jpeg', 'png', 'gif', 'webp', 'svg', 'dsc',
+  'img_', 'screenshot', 'screen', 'shot', 'copy', 'final', 'master', 'hero', 'feature', 'featured', 'main',
+  'getty', 'gettyimages', 'shutterstock', 'istock', 'credit', 'courtesy', 'caption', 'source',
+]);
+
+/** Words of an image URL's file name: "220px-Mona_Lisa_detail_hands.jpg" -> "Mona Lisa detail hands". */
+export function fileNameText(url: string | null | undefined): string {
+  if (!url) return '';
+  let name: string;
+  try {
+    name = new URL(url).pathname.split('/').pop() ?? '';
+  } catch {
+    name = url.split(/[/?#]/).pop() ?? '';
+  }
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    /* keep raw */
+  }
+  return name
+    .replace(/\.[a-z0-9]{2,5}$/i, '')
+    .replace(/^\d+px-/i, '') // MediaWiki thumbnails
+    .split(/[^\p{L}\p{M}]+/u) // digits, separators and size suffixes go
+    .filter((w) => {
+      if (/[^\x00-\x7f]/.test(w)) return true; // non-ASCII words are rarely machine ids
+      if (w.length < 3 || /^[a-f]+$/i.test(w)) return false; // fragments, hex hashes
+      if (/[a-z][A-Z]|[A-Z]{2}[a-z]/.test(w)) return false; // random ids: "cZkMMEUbfRjysLQ" (CamelCase words too: rare in file names)
+      if (!/[aeiouy]/i.test(w)) return false; // no vowel: an id, not a word
+      return !IMAGE_FILLER.has(w.toLowerCase());
+    })
+    .join(' ');
+}
+
+/** The image's own words: alt and title (if the extractor keeps it). */
+function imageAltText(seg: Segment): string {
+  const title = (seg as { title?: unknown }).title;
+  return `${seg.alt ?? ''} ${typeof title === 'string' ? title : ''}`;
+}
+
+const isCaption = (seg: Segment | undefined) => !!seg && seg.kind === 'text' && (seg.tag === 'figcaption' || seg.tag === 'caption');
+
+export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbeddings): CoherenceMeasurement {
+  const segs = doc.segments;
+  const stop = stopwordsFor(doc.lang);
+  const vectors: TermVector[] = segs.map((s) =>
+    s.kind === 'text' && s.text ? termVector(contentWords(s.text, s.lang ? stopwordsFor(s.lang) : stop)) : EMPTY_VECTOR,
+  );
+  const textIdx = segs.flatMap((s, i) => (s.kind === 'text' && vectors[i]!.tf.size > 0 ? [i] : []));
+  // Code blocks are not prose: they neither develop the text nor break it.
+  const judged = textIdx.filter((i) => vectors[i]!.tf.size >= cfg.minContentWords && segs[i]!.tag !== 'pre');
+
+  // ---- text development ----
+  const centroid = sumVectors(textIdx.map((i) => vectors[i]!));
+  const adjacent: number[] = [];
+  const centroidSims: number[] = [];
+  const strayParagraphs: { index: number; contentWords: number }[] = [];
+  let unconnected = 0;
+  let orderWins = 0;
+  let orderTrials = 0;
+  const pos = new Map(textIdx.map((i, k) => [i, k]));
+  const window = (from: number) => sumVectors(textIdx.slice(Math.max(0, from), Math.max(0, from + cfg.textWindow)).map((j) => vectors[j]!));
+  for (const i of judged) {
+    const k = pos.get(i)!;
+    const before = textIdx.slice(Math.max(0, k - cfg.textWindow), k).map((j) => vectors[j]!);
+    const after = textIdx.slice(k + 1, k + 1 + cfg.textWindow).map((j) => vectors[j]!);
+    const v = vectors[i]!;
+    const prevSim = before.length ? cosine(v, sumVectors(before)) : null;
+    // Order: does the paragraph's own neighbourhood beat an equally sized block from half a document
+    // away? Written text does (local cohesion); shuffled or stitched text is a coin toss.
+    const n = textIdx.length;
+    if (prevSim !== null && n >= 2 * cfg.textWindow + 3) {
+      const far = (k + Math.floor(n / 2)) % n;
+      const distant = cosine(v, window(Math.min(far, n - cfg.textWindow)));
+      if (prevSim > 0 || distant > 0) {
+        orderTrials++;
+        orderWins += prevSim > distant ? 1 : prevSim === distant ? 0.5 : 0;
+      }
+    }
+    const nextSim = after.length ? cosine(v, sumVectors(after)) : null;
+    const centSim = leaveOneOutCosine(v, centroid);
+    if (prevSim !== null) adjacent.push(prevSim);
+    if (centSim !== null) centroidSims.push(centSim);
+    const link = Math.max(prevSim ?? 0, nextSim ?? 0, centSim ?? 0);
+    if (textIdx.length > 1 && link < cfg.linkMin) unconnected++;
+    if (textIdx.length > 1 && link === 0) strayParagraphs.push({ index: i, contentWords: v.tf.size });
+  }
+  let drift: number | null = null;
+  if (judged.length >= 4) {
+    const half = Math.floor(judged.length / 2);
+    drift = 1 - cosine(sumVectors(judged.slice(0, half).map((i) => vectors[i]!)), sumVectors(judged.slice(half).map((i) => vectors[i]!)));
+  }
+  const textSplit = judged.length >= 4 ? minBlockNormalizedCut(judged.map((i) => vectors[i]!), cfg) : null;
+  const textAdjacent = mean(adjacent);
+  const textCentroid = mean(centroidSims);
+  // Two paragraphs that share nothing may be a heading and a note; from three on it means something.
+  const textUnconnected = judged.length >= 3 ? unconnected / judged.length : null;
+  // Shrunk toward orderPrior.value by orderPrior.trials pseudo-trials: a short document's few
+  // comparisons are a noisy coin, and must not condemn it alone.
+  const textOrder = orderTrials >= 3 ? (orderWins + cfg.orderPrior.value * cfg.orderPrior.trials) / (orderTrials + cfg.orderPrior.trials) : null;
+  // Each factor is ~1 for ordinary written text and falls only with evidence of a fault, so that
+  // documents that are merely loose (varied topics, short paragraphs) do not sink the score.
+  const textFactors: number[] = [];
+  // The factor shrinks the share toward none-unconnected by 2 pseudo-paragraphs: three short lines
+  // that share nothing (a forum stub) say less than thirty paragraphs that do not.
+  if (textUnconnected !== null) textFactors.push(1 - unconnected / (judged.length + 2));
+  if (textSplit !== null) textFactors.push(clamp01(textSplit / cfg.saturation.split));
+  // The order factor is a noisy coin on short or list-like pages (one real page in ten is below
+  // chance), so it enters the mean but not the minimum: it nudges, it does not condemn alone.
+  const orderFactor = textOrder === null ? null : clamp01((textOrder - 0.5) / (cfg.saturation.order - 0.5));
+  const textScore = textFactors.length
+    ? Math.min(...textFactors) * 0.5 + mean(orderFactor === null ? textFactors : [...textFactors, orderFactor])! * 0.5
+    : null;
+
+  // ---- image-sequence consistency ----
+  const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
+  const visual: { index: number; f: VisualFeatures }[] = [];
+  for (const i of imageIdx) {
+    const f = visualFeatures(segs[i]!);
+    if (f) visual.push({ index: i, f });
+  }
+  const pairSim = (a: number, b: number): number => {
+    const vs = visualSimilarity(visual[a]!.f, visual[b]!.f).similarity;
+    const ea = emb?.image.get(visual[a]!.index);
+    const eb = emb?.image.get(visual[b]!.index);
+    return ea && eb ? (vs + mapModel(dot(ea, eb), cfg)) / 2 : vs;
+  };
+  let imageAdjacent: number | null = null;
+  let imageOutliers: number | null = null;
+  if (visual.length >= 2) {
+    const n = visual.length;
+    const sim: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) sim[a]![b] = sim[b]![a] = pairSim(a, b);
+    imageAdjacent = mean(visual.slice(1).map((_, k) => sim[k]![k + 1]!));
+    if (n >= 3) {
+      let outliers = 0;
+      for (let a = 0; a < n; a++) {
+        const others = sim[a]!.filter((_, b) => b !== a);
+        if (mean(others)! < cfg.imageOutlierSimilarity) outliers++;
+      }
+      imageOutliers = outliers / n;
+    }
+  }
+  const imageScore =
+    imageAdjacent === null
+      ? null
+      : (clamp01(imageAdjacent / cfg.saturation.imageSimilarity) + (imageOutliers === null ? 1 : 1 - imageOutliers)) / 2;
+
+  // ---- image-text alignment ----
+  const docVocab = new Set<string>(centroid.tf.keys());
+  if (doc.title) for (const w of contentWords(doc.title, stop)) docVocab.add(w);
+  const anchors: number[] = [];
+  const distances: number[] = [];
+  const unanchoredImages: { index: number; textDistance: number }[] = [];
+  const modelAlign: number[] = [];
+  const weighted: [number, number][] = []; // [saturated anchor, evidence]
+  for (const i of imageIdx) {
+    const seg = segs[i]!;
+    const ownWords = contentWords(imageAltText(seg), stop).filter((t) => !IMAGE_FILLER.has(t));
+    const fileWords = contentWords(fileNameText(seg.url), stop).filter((t) => !IMAGE_FILLER.has(t));
+    const terms = [...ownWords, ...fileWords];
+    const neighbourhood = new Set<string>();
+    for (let j = Math.max(0, i - cfg.imageTextWindow); j <= Math.min(segs.length - 1, i + cfg.imageTextWindow); j++) {
+      for (const t of vectors[j]!.tf.keys()) neighbourhood.add(t);
+    }
+    let nearest = Infinity;
+    for (const j of textIdx) nearest = Math.min(nearest, Math.abs(j - i));
+    const hasCaption = isCaption(segs[i + 1]) || isCaption(segs[i - 1]);
+    // Words found beside the image count fully, words found only elsewhere in the document for less.
+    // null: the image brings no words of its own, so there is nothing to check.
+    let anchor: number | null = terms.length ? Math.max(containment(terms, neighbourhood), 0.6 * containment(terms, docVocab)) : null;
+    // How much an anchor says: three alt words are full evidence, a file-name word half an alt word.
+    let evidence = Math.min(1, (new Set(ownWords).size + 0.5 * new Set(fileWords).size) / 3);
+    const e = emb?.image.get(i);
+    if (e) {
+      let best = -1;
+      for (let j = Math.max(0, i - cfg.imageTextWindow); j <= Math.min(segs.length - 1, i + cfg.imageTextWindow); j++) {
+        const t = emb!.text.get(j);
+        if (t) best = Math.max(best, dot(e, t));
+      }
+      if (best > -1) {
+        modelAlign.push(best);
+        anchor = Math.max(anchor ?? 0, mapModel(best, cfg));
+        evidence = 1;
+      }
+    }
+    if (anchor !== null) {
+      anchors.push(anchor);
+      weighted.push([clamp01(anchor / cfg.saturation.anchor), evidence]);
+    }
+    if (Number.isFinite(nearest)) distances.push(nearest);
+    // Unanchored: nothing ties the image to the text (no matching words, no caption, no model score).
+    if (!anchor && !hasCaption) unanchoredImages.push({ index: i, textDistance: nearest });
+  }
+  const alignAnchor = mean(anchors);
+  const alignDistance = mean(distances);
+  const alignUnanchored = imageIdx.length ? unanchoredImages.length / imageIdx.length : null;
+  // Evidence-weighted mean, shrunk toward "aligned" by a prior worth `anchorPrior` well-anchored images:
+  // a document whose only anchor is one cryptic file-name word is not judged on it.
+  const wsumA = weighted.reduce((s, [, w]) => s + w, 0);
+  const alignScore = imageIdx.length === 0 ? null : (weighted.reduce((s, [a, w]) => s + a * w, 0) + cfg.anchorPrior) / (wsumA + cfg.anchorPrior);
+
+  // ---- combined ----
+  const parts: [number | null, number][] = [
+    [textScore, cfg.weights.text],
+    [imageScore, cfg.weights.imageSequence],
+    [alignScore, cfg.weights.alignment],
+  ];
+  // Weighted geometric mean: one perspective at fault pulls the score down more than a mean would.
+  const present = parts.filter((p): p is [number, number] => p[0] !== null && p[1] > 0);
+  const wsum = present.reduce((s, [, w]) => s + w, 0);
+  const score = wsum > 0 ? Math.exp(present.reduce((s, [v, w]) => s + w * Math.log(Math.max(v, 1e-3)), 0) / wsum) : null;
+
+  let modelImageImage: number | null = null;
+  if (emb) {
+    const embedded = imageIdx.filter((i) => emb.image.has(i));
+    modelImageImage = mean(embedded.slice(1).map((i, k) => dot(emb.image.get(embedded[k]!)!, emb.image.get(i)!)));
+  }
+
+  return {
+    signals: {
+      coherence_score: round(score),
+      coh_text_score: round(textScore),
+      coh_image_score: round(imageScore),
+      coh_align_score: round(alignScore),
+      coh_text_segments: judged.length,
+      coh_text_adjacent: round(textAdjacent),
+      coh_text_centroid: round(textCentroid),
+      coh_text_drift: round(drift),
+      coh_text_unconnected: round(textUnconnected),
+      coh_text_split: round(textSplit),
+      coh_text_order: round(textOrder),
+      coh_images: imageIdx.length,
+      coh_image_adjacent: round(imageAdjacent),
+      coh_image_outliers: round(imageOutliers),
+      coh_align_anchor: round(alignAnchor),
+      coh_align_text_distance: round(alignDistance),
+      coh_align_unanchored: round(alignUnanchored),
+      coh_model_image_text: round(mean(modelAlign)),
+      coh_model_image_image: round(modelImageImage),
+    },
+    strayParagraphs,
+    unanchoredImages,
+  };
+}
+
+function mapModel(cos: number, cfg: MeasureConfig): number {
+  const [lo, hi] = cfg.modelCosineRange;
+  return clamp01((cos - lo) / (hi - lo));
+}
+
+/**
+ * How cleanly the paragraphs fall apart into a contiguous block and the rest: the minimum normalised
+ * cut (Shi & Malik 2000) over contiguous blocks of the paragraph graph (edge = cosine + splitSmoothing,
+ * so that a lone paragraph with no links is not a "clean split"). Near 0 when a block of paragraphs
+ * talks among itself and not with the rest (a foreign passage, two articles glued together); around
+ * 1 or more for a document whose parts all share words. Both sides must have at least 2 paragraphs.
+ * Long documents are first grouped into at most 64 runs of consecutive paragraphs.
+ */
+export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<MeasureConfig, 'splitSmoothing'>): number | null {
+  const MAX_NODES = 64;
+  let nodes = paragraphs;
+  if (nodes.length > MAX_NODES) {
+    const per = Math.ceil(nodes.length / MAX_NODES);
+    const src = nodes;
+    nodes = [];
+    for (let i = 0; i < src.length; i += per) nodes.push(sumVectors(src.slice(i, i + per)));
+  }
+  const n = nodes.length;
+  if (n < 4) return null;
+  // 2-D prefix sums of the weight matrix: internal weight of any block in O(1).
+  const P = new Float64Array((n + 1) * (n + 1));
+  const deg = new Float64Array(n);
+  // Smoothing per pair shrinks with n so that every node carries the same total smoothing mass
+  // (as if linked to 8 nodes at splitSmoothing), whatever the length of the document.
+  const eps = (cfg.splitSmoothing * 8) / (n - 1);
+  const w = (i: number, j: number) => (i === j ? 0 : cosine(nodes[i]!, nodes[j]!) + eps);
+  const W = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) W[i]![j] = W[j]![i] = w(i, j);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      P[(i + 1) * (n + 1) + j + 1] = W[i]![j]! + P[i * (n + 1) + j + 1]! + P[(i + 1) * (n + 1) + j]! - P[i * (n + 1) + j]!;
+      deg[i] += W[i]![j]!;
+    }
+  }
+  const degPrefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) degPrefix[i + 1] = degPrefix[i]! + deg[i]!;
+  const total = degPrefix[n]!;
+  const block = (a: number, b: number) =>
+    P[b * (n + 1) + b]! - P[a * (n + 1) + b]! - P[b * (n + 1) + a]! + P[a * (n + 1) + a]!;
+  let best = Infinity;
+  for (let a = 0; a < n; a++) {
+    for (let b = a + 2; b <= n; b++) {
+      if (n - (b - a) < 2) continue;
+      const volA = degPrefix[b]! - degPrefix[a]!;
+      const volB = total - volA;
+      const cut = volA - block(a, b);
+      if (volA <= 0 || volB <= 0) continue;
+      best = Math.min(best, cut / volA + cut / volB);
+    }
+  }
+  return Number.isFinite(best) ? best : null;
+}
+

@@ -1,0 +1,174 @@
+/**
+ * Main-content detection over the block tree (tree.ts).
+ *
+ * Every text run gets a value: its length when it reads like content, minus twice its link text (menus,
+ * link lists and teaser rails are mostly links), minus a small cost per run (chrome is made of many
+ * tiny pieces); a run inside page chrome or a boilerplate-named block (comments, sidebar, share,
+ * related ...) counts its whole length against. The main region is the block whose subtree has the
+ * largest total value: it grows over neighbouring content and stops where boilerplate would cost more
+ * than the content it adds (the maximum-subtree idea behind body-text extraction, BTE, on the DOM
+ * instead of a token stream). Inside that region, blocks that are chrome, boilerplate-named or made of
+ * links are pruned, and so are link-only lines. Images keep their place among the kept runs.
+ */
+import type { Block, PageTree } from './tree.ts';
+
+export interface ContentOptions {
+  /** Weight of link text against a run (value = length - linkPenalty * linkText - runCost). */
+  linkPenalty: number;
+  /** Cost of each text run, in characters. */
+  runCost: number;
+  /** A text run whose link text is more than this share of it is navigation, not prose. */
+  maxRunLinkDensity: number;
+  /** A block inside the region whose value is negative and link density above this is pruned. */
+  maxBlockLinkDensity: number;
+  /** In a block pruned as a link list, images whose declared larger side is at least this stay. */
+  minLinkBlockImageSide: number;
+  /** Boilerplate text (chrome, comments, share ...) counts this much per character against a block. */
+  boilerplatePenalty: number;
+}
+
+export interface ContentSelection {
+  /** The block chosen as the main region. */
+  region: Block;
+  /** First item to look at: the region's, or its headline's just before it. */
+  first: number;
+  /** keep[i]: item i is part of the main content. */
+  keep: Uint8Array;
+  /** Text length (weighted) of the page and of what was kept. */
+  pageChars: number;
+  keptChars: number;
+  /** Per block (by index): weighted text and content value of its subtree, for debugging. */
+  text: Float64Array;
+  value: Float64Array;
+}
+
+/**
+ * A boilerplate-named or chrome block stops counting as boilerplate when it plainly is the page:
+ * it holds this share of all text (wrappers such as `<form id="aspnetForm">` or `#page.has-sidebar`).
+ */
+const WRAPPER_SHARE = 0.75;
+
+const HEADING = /^h[1-6]$/;
+
+/** `region`: use this block as the region instead of searching for the best one. */
+export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?: Block): ContentSelection {
+  const { blocks, items } = tree;
+  const n = blocks.length;
+  const text = new Float64Array(n); // weighted text length in the subtree
+  const link = new Float64Array(n);
+  const value = new Float64Array(n);
+  const strongPositive = new Uint8Array(n); // subtree holds a declared main landmark
+  const positiveText = new Float64Array(n); // text of the largest content-named block in the subtree
+
+  for (const it of items) {
+    if (it.kind !== 'text') continue;
+    text[it.block.index]! += it.len;
+    link[it.block.index]! += it.link;
+  }
+  for (let i = n - 1; i > 0; i--) {
+    const b = blocks[i]!;
+    const p = b.parent!.index;
+    text[p]! += text[i]!;
+    link[p]! += link[i]!;
+    if (b.hint >= 2 || b.tag === 'main' || strongPositive[i]) strongPositive[p] = 1;
+    if (b.hint > 0 || b.tag === 'article' || b.tag === 'main') positiveText[i] = Math.max(positiveText[i]!, text[i]!);
+    positiveText[p] = Math.max(positiveText[p]!, positiveText[i]!);
+  }
+  const pageChars = text[0]!;
+
+  // Boilerplate, top-down. Strong: page chrome (nav, aside, footer ...) and names that are never the
+  // content (comments, share, related ...); it and everything inside it is boilerplate. Weak: names
+  // that only make a block suspect (widget, meta, banner, <form>); such a block is pruned unless it
+  // reads as content. Neither applies to a block that wraps the whole page or holds the declared main
+  // content, and a weak one yields to a content-named block holding most of it ("date-outer" around
+  // "post hentry").
+  const strong = new Uint8Array(n);
+  const weakSelf = new Uint8Array(n);
+  for (let i = 1; i < n; i++) {
+    const b = blocks[i]!;
+    let level = b.hint <= -2 || (b.chrome && b.tag !== 'form') ? 2 : b.hint === -1 || b.chrome ? 1 : 0;
+    if (level && (strongPositive[i] || text[i]! >= WRAPPER_SHARE * pageChars)) level = 0;
+    if (level === 1 && text[i]! > 0 && positiveText[i]! >= 0.5 * text[i]!) level = 0;
+    strong[i] = strong[b.parent!.index]! || (level === 2 ? 1 : 0);
+    weakSelf[i] = level === 1 ? 1 : 0;
+  }
+
+  // Boilerplate text counts only a little against the blocks around it: it is pruned from the
+  // output anyway, and it must not sink an article body that embeds a share bar or a gallery widget.
+  for (const it of items) {
+    if (it.kind !== 'text') continue;
+    const i = it.block.index;
+    value[i]! += strong[i] ? -opt.boilerplatePenalty * it.len : it.len - opt.linkPenalty * it.link - opt.runCost;
+  }
+  for (let i = n - 1; i > 0; i--) value[blocks[i]!.parent!.index]! += value[i]!;
+
+  // The region: the block with the best value outside boilerplate; declared content containers get
+  // a small edge over an ancestor that adds little.
+  let region = blocks[0]!;
+  let best = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (strong[i]) continue;
+    const b = blocks[i]!;
+    const bonus = b.hint > 0 || b.tag === 'article' || b.tag === 'main' ? 1.1 : 1;
+    const s = value[i]! * (value[i]! > 0 ? bonus : 1);
+    if (s > best) {
+      best = s;
+      region = b;
+    }
+  }
+  if (best <= 0) region = blocks[0]!; // nothing reads like content: keep whatever is not chrome
+  if (forceRegion) region = forceRegion;
+
+  // Prune inside the region, top-down.
+  const keepBlock = new Uint8Array(n);
+  keepBlock[region.index] = 1;
+  // 1 = kept; 2 = its text is link lists (an infobox, a gallery table) but its large images are
+  // content; 0 = pruned.
+  for (let i = region.index + 1; i < n; i++) {
+    const b = blocks[i]!;
+    const parentKeep = keepBlock[b.parent!.index]!;
+    if (!parentKeep) continue;
+    const ld = text[i]! > 0 ? link[i]! / text[i]! : 0;
+    if ((strong[i] && !strong[region.index]) || (weakSelf[i] && value[i]! <= 0)) keepBlock[i] = 0;
+    // A heading that is a link (a listing's item titles) is no menu: it goes only with its block.
+    else if (value[i]! < 0 && ld > opt.maxBlockLinkDensity && !HEADING.test(b.tag)) keepBlock[i] = 2;
+    else keepBlock[i] = parentKeep;
+  }
+
+  const keep = new Uint8Array(items.length);
+  let keptChars = 0;
+  // The headline often sits just before the region (a header beside the article body): walking back
+  // over a standfirst, a byline or a lead image, a h1/h2 found within a few items joins the content.
+  let first = region.first;
+  if (!forceRegion && best > 0) {
+    for (let i = region.first - 1, steps = 0; i >= 0 && steps < 6; i--, steps++) {
+      const it = items[i]!;
+      if (strong[it.block.index]) break;
+      if (it.kind === 'image') continue;
+      if (/^h[12]$/.test(it.block.tag)) {
+        first = i;
+        break;
+      }
+      if (it.len > 300 || it.link > opt.maxRunLinkDensity * it.len) break;
+    }
+    for (let i = first; i < region.first; i++) {
+      const it = items[i]!;
+      if (it.kind === 'text' && it.link > opt.maxRunLinkDensity * it.len && !HEADING.test(it.block.tag)) continue;
+      keep[i] = 1;
+      if (it.kind === 'text') keptChars += it.len;
+    }
+  }
+  for (let i = region.first; i < region.end; i++) {
+    const it = items[i]!;
+    const kb = keepBlock[it.block.index];
+    if (!kb) continue;
+    if (kb === 2 && (it.kind === 'text' || Math.max(it.width ?? 0, it.height ?? 0) < opt.minLinkBlockImageSide)) continue;
+    if (it.kind === 'text') {
+      const heading = HEADING.test(it.block.tag);
+      if (!heading && it.link > opt.maxRunLinkDensity * it.len) continue;
+      keptChars += it.len;
+    }
+    keep[i] = 1;
+  }
+  return { region, first, keep, pageChars, keptChars, text, value };
+}

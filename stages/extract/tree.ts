@@ -1,0 +1,471 @@
+/**
+ * One streaming pass over a page that builds what the extractor scores and emits:
+ *   - `items`: the page's text runs and images in reading order. A text run is the inline content
+ *     between two block boundaries (a paragraph, a heading, a list item, a table cell, a caption);
+ *     `<br><br>` also splits paragraphs.
+ *   - `blocks`: the tree of block elements (div, p, li, td, article, nav ...) in document order, each
+ *     with the range of items it holds and hints from its tag, class, id, role and itemprop.
+ * Inline elements (a, span, b ...) do not become nodes; links only count the text they hold, which
+ * gives each run its link density. Nothing here recurses, so nesting depth costs nothing.
+ */
+import { saxParse } from './parse.ts';
+import { imageCandidate, isPlaceholderSrc, resolveUrl, declaredSize, type ImageCandidate } from './images.ts';
+import { classHint, CHROME_TAGS, CHROME_ROLES } from './hints.ts';
+
+export interface Block {
+  /** Position in `blocks` (document order: a parent comes before its children). */
+  index: number;
+  tag: string;
+  parent: Block | null;
+  /** Number of child blocks. */
+  childBlocks: number;
+  /** Class/id/role/itemprop hint (hints.ts): -2 / -1 strong / weak boilerplate, +1 / +2 main content. */
+  hint: number;
+  /** Page chrome by its tag or ARIA role: nav, header, footer, aside, form, menu, role=navigation ... */
+  chrome: boolean;
+  /** Inside an <article> or <main> (whose <header> is the article's title area, not page chrome). */
+  inArticle: boolean;
+  /** `items[first..end)` are the runs and images inside this block. */
+  first: number;
+  end: number;
+}
+
+export interface TextItem {
+  kind: 'text';
+  block: Block;
+  text: string;
+  /** Text length in characters, CJK ideographs, kana and Hangul counted twice (denser scripts). */
+  len: number;
+  /** Part of `len` that is link text. */
+  link: number;
+  /** Commas and sentence ends in any script (, . ; ! ? ، ؟ 。 ， 、 । ။ ...). */
+  punct: number;
+}
+
+export interface ImageItem {
+  kind: 'image';
+  block: Block;
+  /** Absolute http(s) URL. */
+  url: string;
+  /** The page's `src` was a placeholder (lazy loading): a <noscript> copy that follows may replace it. */
+  placeholder: boolean;
+  alt: string | null;
+  width: number | null;
+  height: number | null;
+  /** class + id of the image and of the link around it, for decorative hints. */
+  cls: string;
+  linkHref: string | null;
+}
+
+export type Item = TextItem | ImageItem;
+
+export interface PageTree {
+  title: string | null;
+  canonicalUrl: string | null;
+  declaredLang: string | null;
+  /** Document base URL (<base href> resolved against the page URL). */
+  base: string;
+  blocks: Block[];
+  items: Item[];
+  /** <img> elements with no usable URL (filled in by scripts, or data: only). */
+  imagesWithoutUrl: number;
+}
+
+/** Elements whose content is never text of the page. */
+const SKIP = new Set([
+  'script', 'style', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'audio', 'video',
+  'map', 'dialog', 'select', 'textarea', 'button', 'datalist', 'option', 'optgroup', 'frameset', 'frame',
+  'noembed', 'noframes', 'applet',
+]);
+
+/** Elements that start and end a text run. Custom elements (with a '-') are treated as blocks too. */
+const BLOCK = new Set([
+  'html', 'body', 'p', 'div', 'section', 'article', 'main', 'aside', 'nav', 'header', 'footer', 'form',
+  'menu', 'search', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hgroup', 'li', 'ul', 'ol', 'dl', 'dt', 'dd',
+  'blockquote', 'pre', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th', 'caption', 'figure',
+  'figcaption', 'address', 'center', 'details', 'summary', 'fieldset', 'legend', 'listing', 'plaintext',
+  'xmp', 'marquee',
+]);
+
+/** Formula images (MediaWiki, MathJax, KaTeX, LaTeX renderers): their alt text is TeX. */
+const FORMULA = /mwe-math|(?:^|[\s_-])(?:tex|latex|katex|mathjax|math|formula|equation)(?:[\s_-]|$)|\\displaystyle|\\frac|\\mathrm/i;
+
+/** Hidden by the page itself: never rendered, so never content (Readability drops these too). */
+const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
+const HIDDEN_CLASS = /(?:^|\s)(?:sr-only|visually-hidden|visuallyhidden|screen-reader-text|screenreader-only|element-invisible|hidden)(?:\s|$)/i;
+
+// What each open element is, so its close tag can undo what its open tag did.
+const K_INLINE = 0;
+const K_SKIP = 1;
+const K_BLOCK = 2;
+const K_LINK = 3;
+const K_TITLE = 4;
+const K_PICTURE = 5;
+const K_NOSCRIPT = 6;
+const K_PRE = 7;
+
+const BR = '\u0001'; // line break marker inside a run (a <br>), turned into '\n' or a paragraph split
+
+/** Weighted length and punctuation count of a text (see TextItem). */
+export function measure(s: string): { len: number; punct: number } {
+  let len = 0;
+  let punct = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b)) continue;
+    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff))
+      len += 2;
+    else len += 1;
+    switch (c) {
+      case 0x2c: case 0x2e: case 0x3b: case 0x21: case 0x3f: // , . ; ! ?
+      case 0x60c: case 0x61b: case 0x61f: case 0x6d4: // Arabic , ; ? .
+      case 0x3001: case 0x3002: case 0xff0c: case 0xff0e: case 0xff1b: case 0xff01: case 0xff1f: // CJK
+      case 0x964: case 0x965: // Devanagari danda
+      case 0x104a: case 0x104b: // Myanmar
+      case 0x1362: case 0x1363: // Ethiopic
+      case 0x589: // Armenian
+        punct++;
+    }
+  }
+  return { len, punct };
+}
+
+const NON_SPACE = /[^\s]/;
+const BR_RUN = new RegExp(`${BR}(?: ?${BR})+`);
+
+function normalizeRun(raw: string, pre: boolean): string[] {
+  if (pre) {
+    const t = raw.replaceAll(BR, '\n').replace(/[ \t]+$/gm, '').replace(/^\n+|\s+$/g, '');
+    return t ? [t] : [];
+  }
+  const flat = raw.replace(/\s+/g, ' ');
+  if (!flat.includes(BR)) {
+    const t = flat.trim();
+    return t ? [t] : [];
+  }
+  // A <br> is a line break; two or more in a row end a paragraph.
+  const out: string[] = [];
+  for (const para of flat.split(BR_RUN)) {
+    const t = para
+      .split(BR)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join('\n');
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+export function buildTree(html: string, pageUrl: string): PageTree {
+  const blocks: Block[] = [];
+  const items: Item[] = [];
+  let title: string | null = null;
+  let titleBuf = '';
+  let canonicalUrl: string | null = null;
+  let ogUrl: string | null = null;
+  let declaredLang: string | null = null;
+  let baseHref: string | null = null;
+  let imagesWithoutUrl = 0;
+
+  const newBlock = (tag: string, parent: Block | null, attribs: Record<string, string>): Block => {
+    const cls = attribs.class ?? '';
+    const id = attribs.id ?? '';
+    const role = attribs.role?.toLowerCase() ?? '';
+    const isRoot = tag === 'html' || tag === 'body';
+    const inArticle = !!parent && (parent.inArticle || parent.tag === 'article' || parent.tag === 'main');
+    const b: Block = {
+      index: blocks.length,
+      tag,
+      parent,
+      childBlocks: 0,
+      hint: isRoot ? 0 : classHint(cls, id, role, attribs.itemprop ?? '', attribs.itemtype ?? ''),
+      chrome: (CHROME_TAGS.has(tag) && !(tag === 'header' && inArticle)) || CHROME_ROLES.has(role),
+      inArticle,
+      first: items.length,
+      end: items.length,
+    };
+    blocks.push(b);
+    if (parent) parent.childBlocks++;
+    return b;
+  };
+  const root = newBlock('#root', null, {});
+  let cur = root;
+
+  const kinds: number[] = [];
+  let skipDepth = 0;
+  let noscriptDepth = 0;
+  let preDepth = 0;
+  let inTitle = false;
+  const linkHrefs: string[] = [];
+
+  // The run being collected, and the images met inside it (emitted after it).
+  let run = '';
+  let runHasText = false;
+  let runLink = 0;
+  const pendingImages: ImageItem[] = [];
+
+  // <picture>: its <source> candidates and <img>, turned into one image when it closes.
+  let picture: { sources: ImageCandidate[]; img: Record<string, string> | null } | null = null;
+
+  const flush = () => {
+    if (run) flushRun();
+    if (pendingImages.length) {
+      for (const img of pendingImages) items.push(img);
+      pendingImages.length = 0;
+    }
+  };
+  const flushRun = () => {
+    if (!runHasText) {
+      // Only white space and <br>s (indentation between tags): nothing to keep.
+      run = '';
+      runLink = 0;
+      return;
+    }
+    runHasText = false;
+    const paras = normalizeRun(run, preDepth > 0);
+    const linkTotal = runLink;
+    run = '';
+    runLink = 0;
+    if (paras.length === 1) {
+      const m = measure(paras[0]!);
+      items.push({ kind: 'text', block: cur, text: paras[0]!, len: m.len, link: Math.min(m.len, linkTotal), punct: m.punct });
+      return;
+    }
+    const lens = paras.map(measure);
+    const total = lens.reduce((a, m) => a + m.len, 0) || 1;
+    for (let i = 0; i < paras.length; i++) {
+      const m = lens[i]!;
+      // Link text is spread over the paragraphs of the run in proportion to their length.
+      items.push({ kind: 'text', block: cur, text: paras[i]!, len: m.len, link: Math.min(m.len, (linkTotal * m.len) / total), punct: m.punct });
+    }
+  };
+
+  const base = () => (baseHref ? (resolveUrl(baseHref, pageUrl) ?? pageUrl) : pageUrl);
+
+  // <figure>s open around the current position, innermost last.
+  const figures: { block: Block; url: string | null; hasImage: boolean }[] = [];
+  let figure: (typeof figures)[number] | null = null;
+  /** A figure with no <img> of its own but a microdata URL gets its image before the caption. */
+  const figureImage = () => {
+    if (figure && !figure.hasImage && figure.url) pushImage({ url: figure.url, width: null }, {}, false);
+  };
+
+  const pushImage = (cand: ImageCandidate | null, attribs: Record<string, string>, placeholder: boolean) => {
+    const url = resolveUrl(cand?.url, base());
+    if (!url) {
+      // No usable URL (script-filled <img>): counted, and never a target for a <noscript> copy.
+      imagesWithoutUrl++;
+      return;
+    }
+    const linkHref = linkHrefs.length ? linkHrefs[linkHrefs.length - 1]! : null;
+    const last = items[items.length - 1];
+    if (noscriptDepth > 0 && last?.kind === 'image') {
+      // The <noscript> copy of the lazy image just before it: its URL is the real one (the <img> may
+      // hold a blurred low-resolution preview that is no placeholder by name).
+      last.url = url;
+      last.placeholder = false;
+      last.width = cand?.width ?? declaredSize(attribs.width) ?? last.width;
+      last.height = declaredSize(attribs.height) ?? last.height;
+      return;
+    }
+    if (figure) figure.hasImage = true;
+    const alt = attribs.alt?.replace(/\s+/g, ' ').trim() || null;
+    const img: ImageItem = {
+      kind: 'image',
+      block: cur,
+      url,
+      placeholder,
+      alt,
+      width: cand?.width ?? declaredSize(attribs.width),
+      height: declaredSize(attribs.height),
+      cls: `${attribs.class ?? ''} ${attribs.id ?? ''}`,
+      linkHref,
+    };
+    // Between paragraphs an image keeps its place. Inside a sentence it would cut the paragraph in
+    // two: it goes right after the paragraph instead, and a formula image leaves its TeX in the text.
+    const tail = run.slice(run.lastIndexOf(BR) + 1);
+    if (!/\S/.test(tail)) {
+      flush();
+      items.push(img);
+      return;
+    }
+    if (alt && FORMULA.test(`${attribs.class ?? ''} ${alt}`)) {
+      run += ` ${alt} `;
+      runHasText = true;
+      if (linkHrefs.length > 0) runLink += measure(alt).len;
+    }
+    pendingImages.push(img);
+  };
+
+  saxParse(html, {
+    onopentag(name, attribs) {
+      if (skipDepth > 0) {
+        kinds.push(K_SKIP);
+        skipDepth++;
+        return;
+      }
+      // Head metadata can appear anywhere (pages put <meta> and <link> in the body).
+      switch (name) {
+        case 'html':
+          declaredLang ??= attribs.lang?.trim() || attribs['xml:lang']?.trim() || null;
+          break;
+        case 'base':
+          if (baseHref === null && attribs.href?.trim()) baseHref = attribs.href.trim();
+          break;
+        case 'link':
+          if (canonicalUrl === null && /(?:^|\s)canonical(?:\s|$)/i.test(attribs.rel ?? '') && attribs.href?.trim())
+            canonicalUrl = attribs.href.trim();
+          break;
+        case 'meta':
+          if (ogUrl === null && attribs.property === 'og:url' && attribs.content?.trim()) ogUrl = attribs.content.trim();
+          if (figure && /\b(?:url|contentUrl|image)\b/.test(attribs.itemprop ?? '') && attribs.content?.trim())
+            figure.url ??= attribs.content.trim();
+          break;
+        case 'title':
+          kinds.push(K_TITLE);
+          inTitle = true;
+          return;
+      }
+      const style = attribs.style;
+      if (
+        SKIP.has(name) ||
+        'hidden' in attribs ||
+        // aria-hidden hides decoration from screen readers; a formula's fallback image is hidden
+        // because its MathML twin is read instead (Readability keeps those too).
+        (attribs['aria-hidden'] === 'true' && !/fallback-image/.test(attribs.class ?? '')) ||
+        (style !== undefined && HIDDEN_STYLE.test(style)) ||
+        (attribs.class !== undefined && HIDDEN_CLASS.test(attribs.class))
+      ) {
+        kinds.push(K_SKIP);
+        skipDepth = 1;
+        return;
+      }
+      if (name === 'img' || name === 'amp-img') {
+        if (picture && !picture.img) picture.img = attribs;
+        else pushImage(imageCandidate(attribs), attribs, isPlaceholderSrc(attribs.src ?? ''));
+        kinds.push(K_INLINE);
+        return;
+      }
+      if (name === 'source') {
+        if (picture) {
+          const c = imageCandidate(attribs);
+          if (c) picture.sources.push(c);
+        }
+        kinds.push(K_INLINE);
+        return;
+      }
+      if (name === 'br') {
+        run += BR;
+        kinds.push(K_INLINE);
+        return;
+      }
+      if (name === 'hr' || name === 'wbr') {
+        if (name === 'hr') flush();
+        kinds.push(K_INLINE);
+        return;
+      }
+      // javascript: links are buttons in disguise; their text is read as plain text (as Readability does).
+      if (name === 'a' && attribs.href !== undefined && !/^\s*javascript:/i.test(attribs.href)) {
+        linkHrefs.push(attribs.href);
+        kinds.push(K_LINK);
+        return;
+      }
+      if (name === 'picture') {
+        picture = { sources: [], img: null };
+        kinds.push(K_PICTURE);
+        return;
+      }
+      if (name === 'noscript') {
+        noscriptDepth++;
+        kinds.push(K_NOSCRIPT);
+        return;
+      }
+      if (BLOCK.has(name) || name.includes('-')) {
+        if (noscriptDepth > 0) {
+          kinds.push(K_INLINE);
+          return;
+        }
+        flush();
+        if (name === 'figcaption') figureImage();
+        cur = newBlock(name, cur, attribs);
+        if (name === 'figure') {
+          // schema.org ImageObject microdata names the image even when a script was to insert the <img>.
+          const declared = /ImageObject/.test(attribs.itemtype ?? '') ? attribs.itemid?.trim() || null : null;
+          figures.push((figure = { block: cur, url: declared, hasImage: false }));
+        }
+        if (name === 'pre' || name === 'listing' || name === 'xmp' || name === 'plaintext') {
+          preDepth++;
+          kinds.push(K_PRE);
+        } else kinds.push(K_BLOCK);
+        return;
+      }
+      kinds.push(K_INLINE);
+    },
+    ontext(text) {
+      if (inTitle) {
+        if (title === null) titleBuf += text;
+        return;
+      }
+      if (skipDepth > 0 || noscriptDepth > 0) return;
+      run += text;
+      if (!runHasText && NON_SPACE.test(text)) runHasText = true;
+      if (linkHrefs.length > 0) runLink += measure(text).len;
+    },
+    onclosetag() {
+      const kind = kinds.pop();
+      switch (kind) {
+        case K_SKIP:
+          skipDepth--;
+          return;
+        case K_TITLE:
+          inTitle = false;
+          if (title === null) title = titleBuf.replace(/\s+/g, ' ').trim() || null;
+          return;
+        case K_LINK:
+          linkHrefs.pop();
+          return;
+        case K_NOSCRIPT:
+          noscriptDepth--;
+          return;
+        case K_PICTURE: {
+          const p = picture!;
+          picture = null;
+          // The <img>'s own choice, unless a <source> declares a larger width.
+          const fromImg = p.img ? imageCandidate(p.img) : null;
+          let best = fromImg;
+          for (const s of p.sources) if (s.width && s.width > (best?.width ?? 0)) best = s;
+          best ??= p.sources[0] ?? null;
+          pushImage(best, p.img ?? {}, fromImg === null || isPlaceholderSrc(p.img?.src ?? ''));
+          return;
+        }
+        case K_BLOCK:
+        case K_PRE:
+          flush();
+          if (figure?.block === cur) {
+            figureImage();
+            figures.pop();
+            figure = figures[figures.length - 1] ?? null;
+          }
+          if (kind === K_PRE) preDepth--;
+          cur.end = items.length;
+          cur = cur.parent ?? root;
+          return;
+      }
+    },
+  });
+  flush();
+  // Blocks left open at the end of the page (the parser closes them all, but be safe).
+  for (let b: Block | null = cur; b; b = b.parent) b.end = items.length;
+  root.end = items.length;
+
+  const baseUrl = base();
+  return {
+    title,
+    canonicalUrl: resolveUrl(canonicalUrl ?? ogUrl, baseUrl),
+    declaredLang,
+    base: baseUrl,
+    blocks,
+    items,
+    imagesWithoutUrl,
+  };
+}
