@@ -27,7 +27,7 @@ beforeAll(async () => {
   out = join(root, 'out');
   await runCorpus({ inputs: [input], out, config: structuredClone(defaultConfig), progress: false, log: () => {} });
   // small files so that a bucket spans several part files
-  manifest = await packCorpus(out, { ...packDefaults, tokensPerFile: 2048 });
+  manifest = await packCorpus(out, { ...packDefaults, tokensPerFile: 512 });
 });
 
 describe('corpus pack on real pages', () => {
@@ -83,7 +83,7 @@ describe('corpus pack on real pages', () => {
   });
 
   it('rerunning pack replaces the output (no duplicate rows)', async () => {
-    const again = await packCorpus(out, { ...packDefaults, tokensPerFile: 2048 });
+    const again = await packCorpus(out, { ...packDefaults, tokensPerFile: 512 });
     const [p] = await queryCorpus(out, 'select count(*)::INT n from packed');
     expect(p!.n).toBe(again.buckets.reduce((n, b) => n + b.sequences, 0));
     expect(again.tokens).toEqual(manifest.tokens);
