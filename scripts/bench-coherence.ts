@@ -12,7 +12,7 @@ import type { Doc } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceDefaults } from '../stages/coherence/index.ts';
 
-const CORPUS = process.env.CORPUS_DIR ?? '/work/shared/corpus';
+const CORPUS = process.env.CORPUS_DIR ?? new URL('../../shared/corpus', import.meta.url).pathname;
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
 const budget = Number(args.seconds) * 1000;
 

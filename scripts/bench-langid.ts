@@ -27,7 +27,7 @@ const argValue = (name: string, dflt: string | null): string | null => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
-const CORPUS = argValue('--corpus', '/work/shared/corpus')!;
+const CORPUS = argValue('--corpus', new URL('../../shared/corpus', import.meta.url).pathname)!;
 const JSON_OUT = argValue('--json', null);
 const LENGTHS = [60, 150, 300];
 

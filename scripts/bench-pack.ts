@@ -28,7 +28,7 @@ const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 // ---- 1. tokenizer ------------------------------------------------------------------------------
 function pageTexts(): string[][] {
-  const root = '/work/shared/corpus/html';
+  const root = new URL('../../shared/corpus/html', import.meta.url).pathname;
   const docs: string[][] = [];
   for (const sub of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)) {
     for (const f of readdirSync(join(root, sub))) {

@@ -36,7 +36,7 @@ import { measureCoherence, type CoherenceSignals } from '../stages/coherence/sig
 import { mergeConfig } from '../pipeline/config.ts';
 import { visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
 
-const CORPUS = process.env.CORPUS_DIR ?? '/work/shared/corpus';
+const CORPUS = process.env.CORPUS_DIR ?? new URL('../../shared/corpus', import.meta.url).pathname;
 const { values: args } = parseArgs({
   options: {
     seed: { type: 'string', default: '1' },

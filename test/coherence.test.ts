@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { CORPUS as CORPUS_ROOT } from './helpers/context.ts';
 /**
  * Built-in coherence signals on real pages from ../shared/corpus (extracted with the extract stage)
  * and on small hand-made documents for the edge cases; the stage through docStage with a real
@@ -15,7 +17,7 @@ import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
 import type { StageContext } from '../pipeline/stage.ts';
 
-const CORPUS = process.env.CORPUS_DIR ?? '/work/shared/corpus';
+const CORPUS = process.env.CORPUS_DIR ?? CORPUS_ROOT.replace(/\/$/, '');
 
 function docOf(segments: Segment[], lang: string | null = 'en', title: string | null = null): Doc {
   return {

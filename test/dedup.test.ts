@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { CORPUS } from './helpers/context.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Doc, Segment } from '../schemas/doc.ts';
@@ -19,7 +21,7 @@ import {
 import { hamming, paragraphMd5, parsePhash } from '../stages/dedup/keys.ts';
 import { trackingParamPatterns, urlKey } from '../stages/dedup/url.ts';
 
-const PAGES = '/work/shared/corpus/html/readability';
+const PAGES = join(CORPUS, 'html/readability');
 function pageText(stem: string): string {
   const html = readFileSync(`${PAGES}/${stem}.html`, 'utf8');
   return docText(extractHtml(html, 'http://fakehost/test/page.html').segments);

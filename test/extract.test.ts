@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORPUS as CORPUS_ROOT } from './helpers/context.ts';
 import { describe, expect, it } from 'vitest';
 import * as cheerio from 'cheerio';
 import parseSrcset from '@prettier/parse-srcset';
@@ -9,7 +11,7 @@ import { Counters } from '../pipeline/stats.ts';
 import type { StageContext } from '../pipeline/stage.ts';
 import type { Doc, RawPage, Segment } from '../schemas/doc.ts';
 
-const CORPUS = new URL('../../../shared/corpus/html/', import.meta.url).pathname;
+const CORPUS = join(CORPUS_ROOT, 'html') + '/';
 
 const texts = (segs: Segment[]) => segs.filter((s) => s.kind === 'text').map((s) => s.text);
 const flat = (segs: Segment[]) => segs.map((s) => (s.kind === 'text' ? s.text : `IMG ${s.url}`));

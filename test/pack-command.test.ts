@@ -1,3 +1,4 @@
+import { CORPUS } from './helpers/context.ts';
 /**
  * End to end on real pages: corpus run (tokenize + positions) -> pack -> schedule -> export-varlen,
  * checked with SQL through the same query views a user has.
@@ -14,7 +15,7 @@ import { writeSchedule } from '../pipeline/commands/schedule.ts';
 import { exportVarlen } from '../pipeline/commands/export-varlen.ts';
 import { packDefaults } from '../stages/pack/index.ts';
 
-const PAGES = ['/work/shared/corpus/html/newspaper4k/arabic_article.html', '/work/shared/corpus/html/newspaper4k/chinese_article.html', '/work/shared/corpus/html/newspaper4k/spanish_article.html'];
+const PAGES = ['arabic_article', 'chinese_article', 'spanish_article'].map((s) => join(CORPUS, `html/newspaper4k/${s}.html`));
 
 let out: string;
 let manifest: PackManifest;

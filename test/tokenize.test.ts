@@ -1,3 +1,4 @@
+import { CORPUS as CORPUS_ROOT } from './helpers/context.ts';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { defaultConfig } from '../pipeline/config.ts';
 import { testContext } from './helpers/context.ts';
 import type { Doc, Segment } from '../schemas/doc.ts';
 
-const CORPUS = '/work/shared/corpus/html';
+const CORPUS = join(CORPUS_ROOT, 'html');
 
 /** Real multilingual article texts from the shared corpus (newspaper4k ground truth + magic-html). */
 function realTexts(): string[] {
