@@ -107,5 +107,8 @@ export function loadConfig(file?: string, overrides?: unknown): Config {
     cfg = mergeConfig(cfg, json);
   }
   if (overrides) cfg = mergeConfig(cfg, overrides);
+  // CORPUS_OFFLINE=1: never fetch images over HTTP (WARC records and the cache only). The test suite
+  // sets it so that runs over real archives never reach for the hosts their pages link to.
+  if (process.env.CORPUS_OFFLINE === '1') cfg.images.offline = true;
   return cfg;
 }
