@@ -63,24 +63,65 @@ function header(r: WARCRecord, name: string): string | null {
 }
 
 /**
- * Read one WARC file. `ctx.counters`: records:<type>, html, skipped:<why>, error:<kind>.
+ * Is there a record start at byte `offset` of the file: a gzip member whose text begins with "WARC/",
+ * or "WARC/" itself in an uncompressed file? Checked before reading resumes from an offset.
  */
-export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator<RawPage> {
+export async function isRecordStartAt(path: string, offset: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, offset);
+    let head = buffer.subarray(0, bytesRead);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      const { gunzipSync } = await import('node:zlib');
+      try {
+        head = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
+      } catch {
+        return false;
+      }
+    }
+    return head.subarray(0, 5).toString('latin1') === 'WARC/';
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface WarcRange {
+  /** Byte offset to start reading at: 0, or a record start (see isRecordStartAt). */
+  start?: number;
+  /**
+   * Stop before the first record that starts at or after this offset at a point where reading can
+   * resume (a gzip member or uncompressed record starting with "WARC/"); the generator then returns
+   * that record's offset. In a whole-file gzip every record reports offset 0, so there is no such point.
+   */
+  stopAfter?: number;
+}
+
+/**
+ * Read one WARC file. `ctx.counters`: records:<type>, html, skipped:<why>, error:<kind>.
+ * Returns the offset it stopped at (see WarcRange.stopAfter), or null at the end of the file.
+ */
+export async function* readWarc(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   const cfg = ctx.config.read;
+  const start = range.start ?? 0;
   const format = await sniffArchive(path);
   if (format !== 'warc') {
     ctx.counters.add(`error:unsupported_format_${format}`);
     ctx.log(`${path}: ${format === 'unknown' ? 'not a WARC file' : `${format.toUpperCase()} files are not supported yet`}; skipped`);
-    return;
+    return null;
   }
   // warcio prints Content-Length mismatches with console.warn; count them instead of spamming stderr.
   const warn = console.warn;
+  let lengthMismatch = false;
   console.warn = (...args: unknown[]) => {
     const msg = String(args[0] ?? '');
-    if (msg.includes('Content-Length')) ctx.counters.add('warning:content_length_mismatch');
-    else warn(...args);
+    if (msg.includes('Content-Length')) {
+      ctx.counters.add('warning:content_length_mismatch');
+      lengthMismatch = true;
+    } else warn(...args);
   };
-  const parser = new WARCParser(createReadStream(path));
+  const stream = createReadStream(path, { start });
+  const parser = new WARCParser(stream);
+  let previousOffset = -1;
   try {
     let record: WARCRecord | null;
     for (;;) {
@@ -88,13 +129,23 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
         record = await parser.parse();
       } catch (err) {
         ctx.counters.add('error:warc_parse');
-        ctx.log(`${path}: WARC parse error after offset ${parser.offset}: ${(err as Error).message}`);
-        return;
+        ctx.log(`${path}: WARC parse error after offset ${start + parser.offset}: ${(err as Error).message}`);
+        return null;
       }
-      if (!record) return;
+      if (!record) return null;
+      const offset = start + parser.offset;
+      // A resume point is a record read cleanly from its own start: the first record of its gzip member
+      // (records inside one member share its offset), not one read after a Content-Length mismatch
+      // (warcio then starts a few bytes late; a fresh reader at that offset would read it differently).
+      const versionLine = (record.warcHeaders as unknown as { statusline?: string }).statusline ?? '';
+      const clean = !lengthMismatch && versionLine.startsWith('WARC/') && offset !== previousOffset;
+      lengthMismatch = false;
+      if (range.stopAfter !== undefined && offset >= range.stopAfter && clean && (await isRecordStartAt(path, offset))) {
+        return offset;
+      }
+      previousOffset = offset;
       const type = recordType(record, ctx.counters);
       ctx.counters.add(`records:${type}`);
-      const offset = parser.offset;
       if (type !== 'response' && type !== 'resource') {
         await record.skipFully();
         continue;
@@ -141,7 +192,7 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
       } catch (err) {
         ctx.counters.add('error:body_read');
         ctx.reject(shellDoc(url, source, fetchedAt), 'error:body_read', (err as Error).message);
-        return; // the stream is in an unknown state after a failed body read
+        return null; // the stream is in an unknown state after a failed body read
       }
       const decoded = decodeHtml(body, {
         contentType,
@@ -162,6 +213,7 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
     }
   } finally {
     console.warn = warn;
+    stream.destroy(); // also when the consumer stops early (a page limit, a checkpoint): no open file left behind
   }
 }
 
