@@ -19,7 +19,7 @@ const USAGE = `usage: corpus <command> [options]
 
 commands:
   run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
-      [--config f.json] [--limit N] [--force] [--workers N] [--rank i --world-size n|auto] [--quiet]
+      [--config f.json] [--limit N] [--force] [--workers N] [--heap-mb MB] [--rank i --world-size n|auto] [--quiet]
   extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
@@ -77,6 +77,7 @@ const runCommand: Command = async (argv) => {
     limit: { type: 'string' },
     force: { type: 'boolean' },
     workers: { type: 'string', short: 'w' },
+    'heap-mb': { type: 'string' },
     rank: { type: 'string' },
     'world-size': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
@@ -96,6 +97,7 @@ const runCommand: Command = async (argv) => {
     rank,
     worldSize,
     workers,
+    workerHeapMb: values['heap-mb'] === undefined ? undefined : Math.max(64, intOpt(values['heap-mb'], 'heap-mb', 2048)),
     progress: !values.quiet,
   });
   if (!values.quiet) process.stderr.write(formatFunnel(result.stats) + '\n');

@@ -32,7 +32,7 @@ export interface RunOptions {
   worldSize?: number;
   /** Worker threads (default: the cores available to this process). */
   workers?: number;
-  /** V8 heap cap of each worker in MB (default 4096): a unit that needs more fails alone. */
+  /** V8 heap cap of each worker in MB (default 2048): a unit that needs more fails alone, the run goes on. */
   workerHeapMb?: number;
   /** Progress on stderr (default: true). */
   progress?: boolean;
@@ -173,7 +173,7 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
   try {
     await runPool(jobs, {
       workers,
-      heapMb: opts.workerHeapMb ?? 4096,
+      heapMb: opts.workerHeapMb ?? 2048,
       init: { out, config, inputFiles: allUnits.flatMap((u) => u.files), force: opts.force ?? false, pageBudget },
       exhausted: () => budget[0] === 1 && Atomics.load(budget, 1) <= 0,
       onProgress: (d) => progress.add(d),
