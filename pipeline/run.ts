@@ -10,7 +10,7 @@
  * in what order, does not change any row.
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandInputs, type Unit } from '../stages/read/index.ts';
 import type { Config } from './config.ts';
@@ -143,6 +143,10 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
   if (!manifest || opts.force) await writeManifest(out, config);
 
   const done = new Set((await readdir(join(out, '_done'))).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
+  // A checkpoint of a unit that has its marker is stale (killed between the two writes).
+  for (const n of await readdir(join(out, '_checkpoints')).catch(() => [] as string[])) {
+    if (n.endsWith('.json') && done.has(n.slice(0, -5))) await rm(join(out, '_checkpoints', n), { force: true });
+  }
   const pending = units.filter((u) => opts.force || !done.has(unitId(u.key)));
   const existing = await unitFiles(out);
   const progress = new Progress(units.length, units.reduce((n, u) => n + u.bytes, 0), {

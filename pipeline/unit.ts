@@ -188,7 +188,7 @@ export class UnitRunner {
         pages,
         stats: stats.rows(),
         seconds: (ck?.seconds ?? 0) + (Date.now() - started) / 1000,
-        resumes: ck?.resumes ?? 0,
+        resumes: (ck?.resumes ?? 0) + (ck ? 1 : 0),
       };
       await writeJsonAtomic(checkpointPath(out, id), checkpoint);
     }
