@@ -3,7 +3,7 @@
  * segmenting; archive ranges read exactly what a whole read does; scheduler env and progress lines.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../pipeline/config.ts';
@@ -91,6 +91,21 @@ describe('same rows whatever the parallelism', () => {
     expect(perUnit.every((r) => r.n === 1)).toBe(true);
     expect((await readdir(join(outs.ranks!, '_done'))).length).toBe(units.length);
   });
+});
+
+describe('a unit that outgrows its worker', () => {
+  it('fails alone (ERR_WORKER_OUT_OF_MEMORY), the other units finish, and a rerun retries only it', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'corpus-oom-'));
+    await mkdir(join(base, 'big'));
+    await writeFile(join(base, 'big', 'page.html'), `<html><body><p>${'word '.repeat(2 * 1024 * 1024)}</p></body></html>`);
+    const small = join(WARC, 'webrecorder__warcio/example.warc.gz');
+    const out = join(base, 'out');
+    const r = await runCorpus({ inputs: [join(base, 'big'), small], out, config: loadConfig(), workers: 1, workerHeapMb: 64, progress: false, log: () => {} });
+    expect(r.unitsFailed).toEqual([{ unit: join(base, 'big'), error: expect.stringMatching(/worker died: ERR_WORKER_OUT_OF_MEMORY/) }]);
+    expect(r.unitsDone).toBe(1);
+    const again = await runCorpus({ inputs: [join(base, 'big'), small], out, config: loadConfig(), workers: 1, progress: false });
+    expect([again.unitsSkipped, again.unitsDone, again.unitsFailed.length]).toEqual([1, 1, 0]);
+  }, 120_000);
 });
 
 describe('rank and world size from flags and scheduler env', () => {
