@@ -19,12 +19,24 @@ const USAGE = `usage: corpus <command> [options]
 
 commands:
   run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
-      [--config f.json] [--limit N] [--force] [--workers N] [--heap-mb MB] [--rank i --world-size n|auto] [--quiet]
+      [--config f.json] [--limit N] [--force] [--workers N] [--heap-mb MB] [--rank i --world-size n|auto]
+      [--quiet] [--pack]
   extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
       [--url U] [--format jsonl|markdown] [--limit N]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
+  filter-sql [--config f.json] [--recheck DIR]
+                              langid/quality/safety decisions as SQL over the signal columns; --recheck
+                              lists stored decisions that differ from the config's
+  report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
+      [--out report.html] [--sample N]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
+  pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
+      [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
+  schedule <out-dir>          Grow-P2 curriculum batch order of the packed buckets -> schedule/*.parquet
+      --tokens-per-step T [--cycles 8] [--odds 32,16,8,4,2,1] [--seed 0]
+  export-varlen <out-dir>     packed chunks concatenated up to a token budget with cu_seqlens -> varlen/*.parquet
+      [--tokens-per-row B]
   help                        this text`;
 
 /** parseArgs with errors turned into UsageError. */
@@ -81,6 +93,7 @@ const runCommand: Command = async (argv) => {
     rank: { type: 'string' },
     'world-size': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    pack: { type: 'boolean' },
   });
   if (positionals.length === 0) throw new UsageError('corpus run needs inputs: WARC files, HTML files or directories');
   if (!values.out) throw new UsageError('corpus run needs --out DIR (where the Parquet shards go)');
@@ -109,6 +122,8 @@ const runCommand: Command = async (argv) => {
     process.stderr.write(`failed units (rerun the same command to retry them):\n${result.unitsFailed.map((f) => `  ${f.unit}: ${f.error}`).join('\n')}\n`);
     return 3;
   }
+  if (values.pack && worldSize > 1) process.stderr.write(`--pack skipped with --world-size ${worldSize}: run corpus pack ${values.out} once every rank is done\n`);
+  else if (values.pack) await (await import('./commands/pack.ts')).packAfterRun(values.out, config);
   return 0;
 };
 
@@ -156,6 +171,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => queryCommand,
   extract: async () => (await import('./commands/extract.ts')).extractCommand,
   sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  pack: async () => (await import('./commands/pack.ts')).packCommand,
+  schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,8 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
+import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
+import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
+import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
 import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
+import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
+import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
@@ -20,14 +26,26 @@ export interface Config {
   run: RunConfig;
   read: ReadConfig;
   extract: ExtractConfig;
+  langid: LangidConfig;
+  quality: QualityConfig;
+  safety: SafetyConfig;
   write: WriteConfig;
+  tokenize: TokenizeConfig;
+  positions: PositionsConfig;
+  pack: PackConfig;
 }
 
 export const defaultConfig: Config = {
   run: { limit: 0, checkpointBytes: 64 * 1024 * 1024 }, // 64 MiB: ~10-20 s of work lost at most per killed worker
   read: readDefaults,
   extract: extractDefaults,
+  langid: langidDefaults,
+  quality: qualityDefaults,
+  safety: safetyDefaults,
   write: writeDefaults,
+  tokenize: tokenizeDefaults,
+  positions: positionsDefaults,
+  pack: packDefaults,
 };
 
 export class ConfigError extends Error {

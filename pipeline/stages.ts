@@ -9,6 +9,11 @@ import type { Doc, RawPage } from '../schemas/doc.ts';
 import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
 import { extractStage } from '../stages/extract/index.ts';
+import { langidStage } from '../stages/langid/index.ts';
+import { qualityStage } from '../stages/quality/index.ts';
+import { safetyStage } from '../stages/safety/index.ts';
+import { tokenizeStage } from '../stages/tokenize/index.ts';
+import { positionsStage } from '../stages/positions/index.ts';
 
 export interface StagePlan {
   /** RawPage -> Doc */
@@ -19,7 +24,12 @@ export interface StagePlan {
 
 export function planStages(_config: Config): StagePlan {
   const docStages: Stage<Doc, Doc>[] = [
-    // images, langid, quality, safety, dedup, coherence, tokenize, positions: added as they land.
+    // images (before langid), dedup, coherence: added as they land.
+    langidStage,
+    qualityStage,
+    safetyStage,
+    tokenizeStage,
+    positionsStage, // last: V2PE positions of the final token sequence
   ];
   return { extract: extractStage, docStages };
 }

@@ -143,6 +143,15 @@ describe('charset decoding', () => {
     expect(d.source).toBe('detected');
   });
 
+  it('valid non-ASCII UTF-8 wins over a stale legacy declaration (real page: qq.html says gb2312)', async () => {
+    const ctx = testContext();
+    const [unit] = await expandInputs([join(CORPUS, 'html/readability/qq.html')]);
+    for await (const p of readUnit(unit!, ctx)) {
+      expect(p.charset).toBe('utf-8');
+      expect(p.html).toContain('人工智能');
+    }
+  });
+
   it('lenient body decoding: truncated chunked, not-really-gzip', () => {
     expect(dechunk(Buffer.from('5\r\nhello\r\n3\r\nabc'))).toEqual({ body: Buffer.from('helloabc'), truncated: true });
     const r = decodeHttpBody(Buffer.from('<html>plain</html>'), { 'content-encoding': 'gzip' });

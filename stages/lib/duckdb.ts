@@ -49,6 +49,12 @@ export class Db {
     return reader.getRowObjectsJS() as Row[];
   }
 
+  /** Rows of a query, a DuckDB chunk (≤ 2048 rows) at a time, with JS values: memory stays bounded by a chunk. */
+  async *batches(sql: string): AsyncGenerator<Row[]> {
+    const result = await this.conn.stream(sql);
+    for await (const rows of result.yieldRowObjectJs()) yield rows as Row[];
+  }
+
   /** Column names and rows of a query, for table/CSV printing. */
   async table(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
     const reader = await this.conn.runAndReadAll(sql);

@@ -52,6 +52,13 @@ function tryDecode(bytes: Uint8Array, label: string, fatal = false): string | nu
   return null;
 }
 
+/** At least 8 multi-byte UTF-8 lead bytes: enough evidence that valid UTF-8 is not a coincidence. */
+function hasMultibyteUtf8(bytes: Uint8Array): boolean {
+  let n = 0;
+  for (let i = 0; i < bytes.length && n < 8; i++) if (bytes[i]! >= 0xc2 && bytes[i]! <= 0xf4) n++;
+  return n >= 8;
+}
+
 function isValidUtf8(bytes: Uint8Array): boolean {
   return tryDecode(bytes, 'utf-8', true) !== null;
 }
@@ -68,6 +75,15 @@ export function decodeHtml(
     [metaCharset(bytes), 'meta'],
     [opts.hint?.toLowerCase() ?? null, 'hint'],
   ];
+  // Non-ASCII text that is valid UTF-8 is UTF-8 whatever the page declares: legacy multi-byte text
+  // (GBK, Shift_JIS, EUC-KR) is almost never valid UTF-8, while sites re-encoded to UTF-8 often keep
+  // their old <meta charset=gb2312>.
+  if (hasMultibyteUtf8(bytes) && isValidUtf8(bytes)) {
+    const declared = candidates.find(([l]) => l)?.[0];
+    if (declared && declared !== 'utf-8' && declared !== 'utf8') {
+      return { text: tryDecode(bytes, 'utf-8')!, charset: 'utf-8', source: 'detected' };
+    }
+  }
   for (const [label, source] of candidates) {
     if (!label) continue;
     const l = label.startsWith('utf-16') && source === 'meta' ? 'utf-8' : label;

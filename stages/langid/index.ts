@@ -1,0 +1,164 @@
+/**
+ * langid: the language of every text segment and of the document.
+ *
+ * Signals: segment.lang / segment.lang_score, doc.lang / doc.langScore (ISO 639-3), and the columns
+ * below. Decision (rules.ts, same rules in JS and SQL): drop documents with no identifiable language,
+ * outside `languages`, or whose lang_score is under `minScore` (per-language overridable).
+ *
+ * Document language = length-weighted majority over the segments identified on their own; its
+ * lang_score = sum(chars * score of the segments in that language) / chars of all identified
+ * segments, so it falls both when the detector is unsure and when the page mixes languages.
+ */
+import type { ColumnSpec, Doc } from '../../schemas/doc.ts';
+import { docStage, drop } from '../../pipeline/stage.ts';
+import { dropReason, thresholdRules, type LangOverrides, type Rule } from '../lib/rules.ts';
+import { dominantScript } from './codes.ts';
+import { loadCombined, type DetectFn } from './detect.ts';
+
+export type LangidThresholds = {
+  /** Drop a document whose lang_score is below this (null = off). */
+  minScore: number | null;
+};
+
+export type LangidConfig = LangidThresholds & {
+  /** Keep only documents in these languages (ISO 639-3, e.g. ["eng", "fra"]); empty = every language. */
+  languages: string[];
+  /** Segments with fewer characters are not identified on their own; they take the document language. */
+  minSegmentChars: number;
+  /** Detectors read at most this many characters of a segment (CLD3 reads 1000 bytes anyway). */
+  maxDetectChars: number;
+  /** Per-language thresholds, e.g. [{ "lang": "msa", "minScore": 0.3 }]. */
+  byLang: LangOverrides<LangidThresholds>;
+};
+
+export const langidDefaults: LangidConfig = {
+  // mOSCAR keeps 163 languages; we keep every language unless told otherwise.
+  languages: [],
+  // datatrove's LanguageFilter keeps fastText score >= 0.65, OBELICS >= 0.80 (English only). Our score
+  // also falls with mixed-language pages, so 0.5 means "at least half the text confidently this language".
+  minScore: 0.5,
+  // scripts/bench-langid.ts: >= 94% on 60-char real-page windows, so 40 chars is the shortest we trust.
+  minSegmentChars: 40,
+  maxDetectChars: 1000,
+  byLang: [],
+};
+
+export const langidColumns: ColumnSpec[] = [
+  { name: 'lang_script', type: 'VARCHAR', description: 'langid: dominant script of the document text (ISO 15924: Latn, Cyrl, Arab, Hani, Jpan, Kore, ...)' },
+  { name: 'lang_share', type: 'DOUBLE', description: 'langid: share of identified text characters in the document language' },
+  { name: 'lang_second', type: 'VARCHAR', description: 'langid: second language by characters (ISO 639-3), null if none' },
+  { name: 'lang_segments', type: 'INTEGER', description: 'langid: text segments identified on their own (at least minSegmentChars)' },
+];
+
+/** The langid decision rules for a config, in order (first violated = drop reason). */
+export function langidRules(cfg: LangidConfig): Rule[] {
+  return [
+    { reason: 'lang_unknown', column: 'lang', kind: 'present' },
+    { reason: 'lang_not_kept', column: 'lang', kind: 'oneOf', values: cfg.languages },
+    ...thresholdRules<LangidThresholds>({ minScore: cfg.minScore }, cfg.byLang, {
+      minScore: ['lang_low_score', 'lang_score', 'min'],
+    }),
+  ];
+}
+
+export interface Detector {
+  detect: DetectFn;
+}
+
+/** Texts whose answer is remembered: boilerplate (menus, footers) repeats across a site's pages. */
+const CACHE_SIZE = 20_000;
+
+/** The detector combination measured in scripts/bench-langid.ts (loads WASM and tables: ~1-2 s). */
+export async function createDetector(): Promise<Detector> {
+  const detect = await loadCombined();
+  const cache = new Map<string, ReturnType<DetectFn>>();
+  return {
+    detect(text) {
+      let g = cache.get(text);
+      if (g === undefined) {
+        g = detect(text);
+        if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!); // oldest first
+        cache.set(text, g);
+      }
+      return g;
+    },
+  };
+}
+
+/** Fill segment and document languages and the langid signal columns (no decision). */
+export function identify(doc: Doc, detector: Detector, cfg: LangidConfig): Doc {
+  const chars = new Map<string, number>();
+  const weighted = new Map<string, number>();
+  let identifiedChars = 0;
+  let identified = 0;
+  const texts: string[] = [];
+  const measured = new Set<object>();
+  for (const seg of doc.segments) {
+    if (seg.kind !== 'text' || !seg.text) continue;
+    texts.push(seg.text);
+    const len = [...seg.text].length;
+    if (len < cfg.minSegmentChars) continue;
+    const g = detector.detect(seg.text.slice(0, cfg.maxDetectChars));
+    seg.lang = g.lang;
+    seg.lang_score = g.lang ? g.score : null;
+    measured.add(seg);
+    if (!g.lang) continue;
+    identified++;
+    identifiedChars += len;
+    chars.set(g.lang, (chars.get(g.lang) ?? 0) + len);
+    weighted.set(g.lang, (weighted.get(g.lang) ?? 0) + len * g.score);
+  }
+  const all = texts.join('\n');
+  if (identified === 0 && all.trim()) {
+    // Only short segments: identify them together, as one text.
+    const g = detector.detect(all.slice(0, cfg.maxDetectChars));
+    if (g.lang) {
+      const len = [...all].length;
+      identifiedChars = len;
+      chars.set(g.lang, len);
+      weighted.set(g.lang, len * g.score);
+    }
+  }
+  const ranked = [...chars.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const [first, second] = ranked;
+  doc.lang = first ? first[0] : null;
+  doc.langScore = first ? (weighted.get(first[0]) ?? 0) / identifiedChars : null;
+  // Short segments take the document language; lang_score null marks "inherited, not measured".
+  for (const seg of doc.segments) {
+    if (seg.kind === 'text' && !measured.has(seg)) {
+      seg.lang = doc.lang;
+      seg.lang_score = null;
+    }
+  }
+  doc.signals.lang_script = dominantScript(all);
+  doc.signals.lang_share = first ? first[1] / identifiedChars : null;
+  doc.signals.lang_second = second ? second[0] : null;
+  doc.signals.lang_segments = identified;
+  return doc;
+}
+
+/** The columns the langid rules read, from a document (base columns + signals). */
+export function langidRow(doc: Doc): Record<string, unknown> {
+  return { lang: doc.lang, lang_score: doc.langScore, ...doc.signals };
+}
+
+let detector: Detector | null = null;
+
+export const langidStage = docStage({
+  name: 'langid',
+  columns: langidColumns,
+  async open() {
+    detector ??= await createDetector();
+  },
+  async process(doc, ctx) {
+    detector ??= await createDetector();
+    const cfg = ctx.config.langid;
+    identify(doc, detector, cfg);
+    const reason = dropReason(langidRules(cfg), langidRow(doc), doc.lang);
+    if (reason) {
+      const score = doc.langScore === null ? 'null' : doc.langScore.toFixed(3);
+      return drop(reason, `lang=${doc.lang ?? 'null'} lang_score=${score} lang_share=${doc.signals.lang_share ?? 'null'}`);
+    }
+    return doc;
+  },
+});

@@ -1,0 +1,80 @@
+/**
+ * Flagged words: the multilingual LDNOOBW lists ("List of Dirty, Naughty, Obscene and Otherwise Bad
+ * Words", 28 languages, the list C4 filters with), from the `naughty-words` npm package.
+ *
+ * Matching: whole words and whole multi-word phrases over the words of stages/lib/text.ts, so
+ * "Essex" never matches "sex". Han and kana entries are matched as substrings (those scripts have
+ * no spaces, and stages/lib/text.ts splits Han into single characters).
+ */
+import { createRequire } from 'node:module';
+import { iso6393To1 } from 'iso-639-3';
+import { words as wordsOf } from '../lib/text.ts';
+
+interface FlaggedList {
+  words: Set<string>;
+  /** Multi-word entries as space-joined words. */
+  phrases: string[];
+  /** Han/kana entries, lower-cased. */
+  substrings: string[];
+}
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const ONE_TO_THREE = new Map(Object.entries(iso6393To1 as Record<string, string>).map(([three, one]) => [one, three]));
+
+function buildLists(): Map<string, FlaggedList> {
+  const raw = createRequire(import.meta.url)('naughty-words') as Record<string, string[]>;
+  const lists = new Map<string, FlaggedList>();
+  for (const [key, entries] of Object.entries(raw)) {
+    const base = key.split('-')[0]!; // 'fr-CA-u-sd-caqc' joins the French list
+    const lang = base.length === 2 ? ONE_TO_THREE.get(base) : base;
+    if (!lang || !Array.isArray(entries)) continue;
+    let list = lists.get(lang);
+    if (!list) lists.set(lang, (list = { words: new Set(), phrases: [], substrings: [] }));
+    for (const entry of entries) {
+      if (CJK.test(entry)) {
+        list.substrings.push(entry.toLowerCase());
+        continue;
+      }
+      const w = wordsOf(entry);
+      if (w.length === 1) list.words.add(w[0]!);
+      else if (w.length > 1) list.phrases.push(w.join(' '));
+    }
+  }
+  return lists;
+}
+
+let lists: Map<string, FlaggedList> | null = null;
+
+/** Languages (ISO 639-3) with a flagged-word list. */
+export function flaggedLanguages(): string[] {
+  lists ??= buildLists();
+  return [...lists.keys()].sort();
+}
+
+function occurrences(haystack: string, needle: string): number {
+  let n = 0;
+  for (let i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+/**
+ * Flagged words in a text of language `lang`: { flagged, words }, or null when the language has no
+ * list. `words` is the word count the ratio divides by.
+ */
+export function countFlagged(text: string, lang: string | null | undefined): { flagged: number; words: number } | null {
+  lists ??= buildLists();
+  const list = lang ? lists.get(lang) : undefined;
+  if (!list) return null;
+  const words = wordsOf(text);
+  let flagged = 0;
+  for (const w of words) if (list.words.has(w)) flagged++;
+  if (list.phrases.length > 0) {
+    const joined = ` ${words.join(' ')} `;
+    for (const p of list.phrases) flagged += occurrences(joined, ` ${p} `);
+  }
+  if (list.substrings.length > 0) {
+    const lower = text.toLowerCase();
+    for (const s of list.substrings) flagged += occurrences(lower, s);
+  }
+  return { flagged, words: words.length };
+}
