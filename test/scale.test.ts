@@ -97,15 +97,16 @@ describe('a unit that outgrows its worker', () => {
   it('fails alone (ERR_WORKER_OUT_OF_MEMORY), the other units finish, and a rerun retries only it', async () => {
     const base = await mkdtemp(join(tmpdir(), 'corpus-oom-'));
     await mkdir(join(base, 'big'));
-    await writeFile(join(base, 'big', 'page.html'), `<html><body><p>${'word '.repeat(2 * 1024 * 1024)}</p></body></html>`);
+    // 15 MB of text in one paragraph: parsing it takes ~340 MB of heap; the stages themselves ~90 MB.
+    await writeFile(join(base, 'big', 'page.html'), `<html><body><p>${'word '.repeat(3 * 1024 * 1024)}</p></body></html>`);
     const small = join(WARC, 'webrecorder__warcio/example.warc.gz');
     const out = join(base, 'out');
-    const r = await runCorpus({ inputs: [join(base, 'big'), small], out, config: loadConfig(), workers: 1, workerHeapMb: 64, progress: false, log: () => {} });
+    const r = await runCorpus({ inputs: [join(base, 'big'), small], out, config: loadConfig(), workers: 1, workerHeapMb: 192, progress: false, log: () => {} });
     expect(r.unitsFailed).toEqual([{ unit: join(base, 'big'), error: expect.stringMatching(/worker died: ERR_WORKER_OUT_OF_MEMORY/) }]);
     expect(r.unitsDone).toBe(1);
     const again = await runCorpus({ inputs: [join(base, 'big'), small], out, config: loadConfig(), workers: 1, progress: false });
     expect([again.unitsSkipped, again.unitsDone, again.unitsFailed.length]).toEqual([1, 1, 0]);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('rank and world size from flags and scheduler env', () => {
