@@ -19,13 +19,16 @@ export async function corpusPages(): Promise<{ name: string; html: Buffer }[]> {
   return out;
 }
 
-/** Write `path` with pages until it has at least `bytes` bytes (or `records` records); returns the count. */
-export async function writeCorpusWarc(path: string, limit: { bytes?: number; records?: number }): Promise<number> {
+/**
+ * Write `path` with pages until it has at least `bytes` bytes (or `records` records); returns the count.
+ * URLs are `https://copy<n>.corpus.example/...` from copy `firstCopy` on, so files can be made distinct.
+ */
+export async function writeCorpusWarc(path: string, limit: { bytes?: number; records?: number; firstCopy?: number }): Promise<number> {
   const pages = await corpusPages();
   const w = await WarcWriter.open(path, { description: 'corpus pages, repeated' });
   let n = 0;
   try {
-    for (let copy = 0; ; copy++) {
+    for (let copy = limit.firstCopy ?? 0; ; copy++) {
       for (const p of pages) {
         if (limit.records !== undefined && n >= limit.records) return n;
         if (limit.bytes !== undefined && n % 50 === 0 && n > 0 && (await stat(path)).size >= limit.bytes) return n;
