@@ -156,7 +156,8 @@ export interface WarcRange {
   /**
    * Stop before the first record that starts at or after this offset at a point where reading can
    * resume (a gzip member or uncompressed record starting with "WARC/"); the generator then returns
-   * that record's offset. In a whole-file gzip every record reports offset 0, so there is no such point.
+   * that record's offset. The records of a whole-file gzip share offsets (warcio moves its offset on at
+   * member ends only), so such a file has no resume point and is read whole.
    */
   stopAfter?: number;
 }
