@@ -19,7 +19,8 @@ const USAGE = `usage: corpus <command> [options]
 
 commands:
   run <inputs…> --out DIR     run the pipeline over WARC files, HTML files, directories or quoted globs
-      [--config f.json] [--limit N] [--force] [--rank i --world-size n] [--quiet] [--pack]
+      [--config f.json] [--limit N] [--force] [--workers N] [--heap-mb MB] [--rank i --world-size n|auto]
+      [--quiet] [--pack]
       [--offline] [--allow-private-network]   images: no HTTP (WARC + cache only) / allow fetching from private addresses
   extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
       [--url U] [--format jsonl|markdown] [--limit N]
@@ -59,12 +60,41 @@ function intOpt(v: string | undefined, name: string, dflt: number): number {
   return n;
 }
 
+/**
+ * Rank and world size. The world size is always asked for (`--world-size n`, or `auto` = the Slurm
+ * array's SLURM_ARRAY_TASK_COUNT): a job array that is not meant to shard must not shard by surprise.
+ * The rank is `--rank`, else the scheduler's index: SLURM_ARRAY_TASK_ID (counted from the array's
+ * first index) or a Kubernetes indexed Job's JOB_COMPLETION_INDEX.
+ */
+export function shardOf(values: { rank?: string; 'world-size'?: string }, env: NodeJS.ProcessEnv = process.env): { rank: number; worldSize: number } {
+  const ws = values['world-size'];
+  if (ws === undefined) {
+    if (values.rank !== undefined) throw new UsageError('--rank needs --world-size (the number of ranks)');
+    return { rank: 0, worldSize: 1 };
+  }
+  if (ws === 'auto' && env.SLURM_ARRAY_TASK_COUNT === undefined) {
+    throw new UsageError('--world-size auto needs SLURM_ARRAY_TASK_COUNT (a Slurm job array); elsewhere give the number');
+  }
+  const worldSize = intOpt(ws === 'auto' ? env.SLURM_ARRAY_TASK_COUNT : ws, 'world-size', 1);
+  if (worldSize < 1) throw new UsageError('--world-size must be at least 1');
+  let rank: number;
+  if (values.rank !== undefined) rank = intOpt(values.rank, 'rank', 0);
+  else if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    // Arrays may start at 1 (--array=1-8): the rank counts from the array's first index.
+    rank = intOpt(env.SLURM_ARRAY_TASK_ID, 'rank', 0) - intOpt(env.SLURM_ARRAY_TASK_MIN, 'rank', 0);
+  } else rank = intOpt(env.JOB_COMPLETION_INDEX, 'rank', 0);
+  if (rank >= worldSize) throw new UsageError(`--rank must be below --world-size (${worldSize}), got ${rank}`);
+  return { rank, worldSize };
+}
+
 const runCommand: Command = async (argv) => {
   const { values, positionals } = parse(argv, {
     out: { type: 'string', short: 'o' },
     config: { type: 'string' },
     limit: { type: 'string' },
     force: { type: 'boolean' },
+    workers: { type: 'string', short: 'w' },
+    'heap-mb': { type: 'string' },
     rank: { type: 'string' },
     'world-size': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
@@ -78,15 +108,18 @@ const runCommand: Command = async (argv) => {
   config.run.limit = intOpt(values.limit, 'limit', config.run.limit);
   if (values.offline) config.images.offline = true;
   if (values['allow-private-network']) config.fetch.allowPrivateNetwork = true;
-  const rank = intOpt(values.rank ?? process.env.SLURM_ARRAY_TASK_ID ?? process.env.JOB_COMPLETION_INDEX, 'rank', 0);
-  const worldSize = intOpt(values['world-size'], 'world-size', 1);
+  const { rank, worldSize } = shardOf(values);
+  const workers = values.workers === undefined ? undefined : intOpt(values.workers, 'workers', 1);
+  if (workers === 0) throw new UsageError('--workers must be at least 1');
   const result = await runCorpus({
     inputs: positionals,
     out: values.out,
     config,
     force: values.force,
-    rank: values['world-size'] ? rank : 0,
+    rank,
     worldSize,
+    workers,
+    workerHeapMb: values['heap-mb'] === undefined ? undefined : Math.max(64, intOpt(values['heap-mb'], 'heap-mb', 2048)),
     progress: !values.quiet,
   });
   if (!values.quiet) process.stderr.write(formatFunnel(result.stats) + '\n');

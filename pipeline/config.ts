@@ -22,6 +22,8 @@ import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
   limit: number;
+  /** In-unit checkpoint every this many bytes of an archive (0 = none): a killed run redoes at most this much of a file. */
+  checkpointBytes: number;
 }
 
 export interface Config {
@@ -42,7 +44,7 @@ export interface Config {
 }
 
 export const defaultConfig: Config = {
-  run: { limit: 0 },
+  run: { limit: 0, checkpointBytes: 64 * 1024 * 1024 }, // 64 MiB: ~10-20 s of work lost at most per killed worker
   read: readDefaults,
   extract: extractDefaults,
   langid: langidDefaults,

@@ -1,25 +1,25 @@
 /**
- * The runner: input units -> read -> extract -> doc stages -> write, one unit at a time.
+ * The runner: input units -> a pool of worker threads, each running whole units
+ * (read -> extract -> doc stages -> write, pipeline/unit.ts).
  *
- * Resume: a finished unit leaves a completion marker `_done/<unit-id>.json` (files, rows, stats);
- * markers are written after the unit's Parquet files are renamed into place, so a unit with a marker
- * is complete, and a unit without one is redone whole (its leftovers removed first). manifest.json
- * and stats.json are rebuilt from the markers, so runs on many machines into one prefix compose.
+ * Resume: a finished unit leaves a completion marker `_done/<unit-id>.json` (files, rows, stats),
+ * written after the unit's Parquet files are renamed into place, so a unit with a marker is complete.
+ * A unit without one is redone from its last in-unit checkpoint (large archives), else whole; what
+ * an interrupted attempt left behind is removed first. manifest.json and stats.json are rebuilt from
+ * the markers, so runs on many machines into one prefix compose. Which worker runs which unit, and
+ * in what order, does not change any row.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Doc, RawPage } from '../schemas/doc.ts';
-import { expandInputs, readUnit, type Unit } from '../stages/read/index.ts';
-import { Db } from '../stages/lib/duckdb.ts';
-import { UnitWriter, clearUnitFiles, tableSchemas, type TableSchemas } from '../stages/write/index.ts';
+import { expandInputs, type Unit } from '../stages/read/index.ts';
 import type { Config } from './config.ts';
 import { Progress } from './progress.ts';
-import type { Stage, StageContext } from './stage.ts';
-import { planStages } from './stages.ts';
-import { UnitStats, summarize, type StatsSummary } from './stats.ts';
+import { summarize, type StatsSummary } from './stats.ts';
+import { TOOL_VERSION, configHash, readJson, unitId, writeJsonAtomic, type UnitMarker } from './unit.ts';
+import { runPool, type Job } from './workers.ts';
 
-export const TOOL_VERSION = '0.1.0';
+export { TOOL_VERSION, configHash, unitId, type UnitMarker };
 
 export interface RunOptions {
   inputs: string[];
@@ -30,20 +30,15 @@ export interface RunOptions {
   /** This process takes units i with i % worldSize === rank (datatrove's convention). */
   rank?: number;
   worldSize?: number;
+  /** Worker threads (default: the cores available to this process). */
+  workers?: number;
+  /** V8 heap cap of each worker in MB (default 2048): a unit that needs more fails alone, the run goes on. */
+  workerHeapMb?: number;
   /** Progress on stderr (default: true). */
   progress?: boolean;
+  /** Non-terminal progress: one line this often (default 30 s). */
+  progressEveryMs?: number;
   log?: (msg: string) => void;
-}
-
-export interface UnitMarker {
-  unit: string;
-  unitId: string;
-  files: string[];
-  rows: Record<string, number>;
-  bytes: number;
-  seconds: number;
-  stats: { stage: string; counter: string; value: number }[];
-  finishedAt: string;
 }
 
 export interface RunResult {
@@ -58,29 +53,6 @@ export interface RunResult {
 
 export class RunError extends Error {
   override name = 'RunError';
-}
-
-export function unitId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
-}
-
-export function configHash(config: Config): string {
-  // `run.limit` changes what is read, everything else changes what is produced: both count.
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
-}
-
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
 }
 
 export async function readMarkers(out: string): Promise<UnitMarker[]> {
@@ -117,21 +89,45 @@ export async function writeManifest(out: string, config: Config): Promise<StatsS
   return stats;
 }
 
-function collectColumns(stages: Stage<any, any>[]): TableSchemas {
-  const cols = stages.flatMap((s) => s.columns ?? []);
-  const side: TableSchemas['side'] = {};
-  for (const s of stages) for (const [t, c] of Object.entries(s.tables ?? {})) side[t] = c;
-  return tableSchemas(cols, side);
+/**
+ * Files of each unit present in the output dir (`part-<unit-id>-…`, `.tmp-<unit-id>-…` in every table
+ * directory), found with one listing per directory rather than one per unit.
+ */
+async function unitFiles(out: string): Promise<Map<string, string[]>> {
+  const byUnit = new Map<string, string[]>();
+  let dirs: string[];
+  try {
+    dirs = await readdir(out);
+  } catch {
+    return byUnit;
+  }
+  for (const d of dirs) {
+    if (d.startsWith('_')) continue;
+    let names: string[];
+    try {
+      names = await readdir(join(out, d));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = /^(?:part|\.tmp)-([0-9a-f]{12})-/.exec(n);
+      if (!m) continue;
+      if (!byUnit.has(m[1]!)) byUnit.set(m[1]!, []);
+      byUnit.get(m[1]!)!.push(join(out, d, n));
+    }
+  }
+  return byUnit;
 }
 
 export async function runCorpus(opts: RunOptions): Promise<RunResult> {
-  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const { config, out } = opts;
   const rank = opts.rank ?? 0;
   const worldSize = opts.worldSize ?? 1;
-  if (!(worldSize >= 1 && rank >= 0 && rank < worldSize)) {
+  if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) {
     throw new RunError(`--rank must be in [0, --world-size); got rank ${rank}, world size ${worldSize}`);
   }
+  const workers = opts.workers ?? availableParallelism();
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new RunError(`--workers must be a whole number ≥ 1, got ${workers}`);
   const allUnits = await expandInputs(opts.inputs);
   const units = allUnits.filter((_, i) => i % worldSize === rank);
 
@@ -144,160 +140,65 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
     );
   }
   // The manifest is written first so that concurrent ranks agree on the config from the start.
-  if (!manifest) await writeManifest(out, config);
+  if (!manifest || opts.force) await writeManifest(out, config);
 
-  const plan = planStages(config);
-  const stages: Stage<any, any>[] = [plan.extract, ...plan.docStages];
-  const schemas = collectColumns(stages);
-  const resources = new Map<string, unknown>([
-    ['inputFiles', allUnits.flatMap((u) => u.files)],
-    ['outDir', out],
-  ]);
-  for (const s of stages) await s.open?.(config, resources);
-
-  const db = await Db.open({ threads: 1 });
-  const progress = new Progress(units.length, units.reduce((n, u) => n + u.bytes, 0), opts.progress ?? true);
+  const done = new Set((await readdir(join(out, '_done'))).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
+  // A checkpoint of a unit that has its marker is stale (killed between the two writes).
+  for (const n of await readdir(join(out, '_checkpoints')).catch(() => [] as string[])) {
+    if (n.endsWith('.json') && done.has(n.slice(0, -5))) await rm(join(out, '_checkpoints', n), { force: true });
+  }
+  const pending = units.filter((u) => opts.force || !done.has(unitId(u.key)));
+  const existing = await unitFiles(out);
+  const progress = new Progress(units.length, units.reduce((n, u) => n + u.bytes, 0), {
+    enabled: opts.progress ?? true,
+    logEveryMs: opts.progressEveryMs,
+  });
+  const log = opts.log ?? ((m: string) => progress.log(m));
+  progress.skipped(units.length - pending.length, units.filter((u) => !pending.includes(u)).reduce((n, u) => n + u.bytes, 0));
   const result: RunResult = {
     unitsTotal: units.length,
-    unitsSkipped: 0,
+    unitsSkipped: units.length - pending.length,
     unitsDone: 0,
     unitsFailed: [],
     stats: {},
     docs: 0,
     rejects: 0,
   };
-  let pagesLeft = config.run.limit > 0 ? config.run.limit : Infinity;
+
+  // Biggest units first: the last unit to start is a small one, so workers finish together.
+  const jobs: Job[] = [...pending]
+    .sort((a, b) => b.bytes - a.bytes || (a.key < b.key ? -1 : 1))
+    .map((unit) => ({ unit, leftovers: existing.get(unitId(unit.key)) ?? [] }));
+  // [limited 0|1, pages left]; pages left goes below 0 once spent (workers take pages concurrently).
+  const pageBudget = new SharedArrayBuffer(8);
+  const budget = new Int32Array(pageBudget);
+  budget[0] = config.run.limit > 0 ? 1 : 0;
+  budget[1] = Math.min(config.run.limit, 2 ** 31 - 1);
   try {
-    for (const unit of units) {
-      const id = unitId(unit.key);
-      const markerPath = join(out, '_done', `${id}.json`);
-      if (!opts.force && (await readJson(markerPath))) {
-        result.unitsSkipped++;
-        progress.unitDone(unit.bytes, 0, {});
-        continue;
-      }
-      if (pagesLeft <= 0) break;
-      const started = Date.now();
-      try {
-        const { marker, pages } = await runUnit(unit, id, { db, out, config, stages, schemas, resources, pagesLeft, progress, log });
-        pagesLeft -= pages;
-        await writeJsonAtomic(markerPath, marker);
+    await runPool(jobs, {
+      workers,
+      heapMb: opts.workerHeapMb ?? 2048,
+      init: { out, config, inputFiles: allUnits.flatMap((u) => u.files), force: opts.force ?? false, pageBudget },
+      exhausted: () => budget[0] === 1 && Atomics.load(budget, 1) <= 0,
+      onProgress: (d) => progress.add(d),
+      onDone(unit: Unit, marker: UnitMarker) {
         result.unitsDone++;
         result.docs += marker.rows.docs ?? 0;
         result.rejects += marker.rows.rejects ?? 0;
-        progress.unitDone(unit.bytes, (Date.now() - started) / 1000, summarize(marker.stats));
-      } catch (err) {
-        // A bug or an I/O failure in one unit must not stop the batch; the unit is retried next run.
-        const msg = (err as Error)?.stack ?? String(err);
-        result.unitsFailed.push({ unit: unit.key, error: String((err as Error)?.message ?? err) });
-        log(`unit failed: ${unit.key}: ${msg}`);
-        progress.unitDone(unit.bytes, 0, {});
-      }
-    }
+        progress.unitDone(unit.key, unit.bytes);
+      },
+      onFailed(unit: Unit, error: string, stack: string) {
+        result.unitsFailed.push({ unit: unit.key, error });
+        log(`unit failed: ${unit.key}: ${stack}`);
+        progress.unitDone(unit.key, unit.bytes, true);
+      },
+      onLog: log,
+    });
+  } catch (err) {
+    throw new RunError((err as Error).message);
   } finally {
     progress.end();
-    for (const s of stages) await s.close?.();
-    db.close();
   }
   result.stats = await writeManifest(out, config);
   return result;
-}
-
-interface UnitEnv {
-  db: Db;
-  out: string;
-  config: Config;
-  stages: Stage<any, any>[];
-  schemas: TableSchemas;
-  resources: Map<string, unknown>;
-  pagesLeft: number;
-  progress: Progress;
-  log: (msg: string) => void;
-}
-
-async function runUnit(unit: Unit, id: string, env: UnitEnv): Promise<{ marker: UnitMarker; pages: number }> {
-  const { out, config, stages, schemas } = env;
-  const started = Date.now();
-  await clearUnitFiles(out, id);
-  const writer = await UnitWriter.open(env.db, out, id, schemas, config.write);
-  const stats = new UnitStats();
-  // Writes are awaited in order; ctx.reject / ctx.emit are synchronous for stages, so queue them.
-  let pending: Promise<void> = Promise.resolve();
-  const enqueue = (f: () => Promise<void>) => {
-    pending = pending.then(f);
-  };
-  const abort = new AbortController();
-  const ctxFor = (stage: string): StageContext => ({
-    config,
-    counters: stats.for(stage),
-    reject(doc: Doc, reason: string, detail?: string | null) {
-      stats.for(stage).add(`dropped:${reason}`);
-      enqueue(() => writer.writeReject(doc, { stage, reason, detail }));
-    },
-    emit(table: string, row: Record<string, unknown>) {
-      enqueue(() => writer.writeRow(table, row));
-    },
-    resources: env.resources,
-    unit: unit.key,
-    signal: abort.signal,
-    log: (m: string) => env.log(`[${stage}] ${m}`),
-  });
-
-  let pages = 0;
-  const limit = env.pagesLeft;
-  const readCtx = ctxFor('read');
-  async function* source(): AsyncGenerator<RawPage> {
-    for await (const page of readUnit(unit, readCtx)) {
-      if (pages >= limit) return;
-      pages++;
-      env.progress.page(page.bytes);
-      yield page;
-    }
-  }
-  let stream: AsyncIterable<any> = source();
-  for (const s of stages) stream = timed(s.name, s.transform(stream, ctxFor(s.name)), stats);
-  try {
-    for await (const doc of stream as AsyncIterable<Doc>) {
-      enqueue(() => writer.writeDoc(doc));
-      stats.for('write').add('docs');
-      env.progress.doc();
-      await pending;
-    }
-    await pending;
-    const seconds = (Date.now() - started) / 1000;
-    const statRows = stats.rows();
-    for (const r of statRows) await writer.writeRow('stats', { unit: unit.key, ...r });
-    const output = await writer.commit();
-    return {
-      pages,
-      marker: {
-        unit: unit.key,
-        unitId: id,
-        files: output.files,
-        rows: output.rows,
-        bytes: unit.bytes,
-        seconds,
-        stats: statRows,
-        finishedAt: new Date().toISOString(),
-      },
-    };
-  } catch (err) {
-    abort.abort();
-    await pending.catch(() => {});
-    await writer.abort();
-    throw err;
-  }
-}
-
-/** Wrap a stage's output to count the wall time spent waiting for its items, upstream stages included (time:cumulative_seconds). */
-async function* timed<T>(name: string, it: AsyncIterable<T>, stats: UnitStats): AsyncGenerator<T> {
-  const c = stats.for(name);
-  const iter = it[Symbol.asyncIterator]();
-  for (;;) {
-    const t0 = performance.now();
-    const r = await iter.next();
-    c.add('time:cumulative_seconds', (performance.now() - t0) / 1000);
-    if (r.done) return;
-    yield r.value;
-  }
 }

@@ -9,7 +9,9 @@ import { glob } from 'tinyglobby';
 import type { RawPage } from '../../schemas/doc.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
 import { isHtmlFile, readHtmlFile } from './html.ts';
-import { readWarc } from './warc.ts';
+import { isRecordStartAt, readWarc, type WarcRange } from './warc.ts';
+
+export type { WarcRange };
 
 export interface ReadConfig {
   /** Largest HTML body read, in bytes; larger records are rejected (reason too_large), never decoded. */
@@ -89,14 +91,26 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
   return units.filter((u) => !seen.has(u.key) && seen.add(u.key)).sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-/** The pages of one unit, in file/record order. */
-export async function* readUnit(unit: Unit, ctx: StageContext): AsyncGenerator<RawPage> {
-  if (unit.kind === 'archive') {
-    yield* readWarc(unit.files[0]!, ctx);
-    return;
-  }
+/**
+ * The pages of one unit, in file/record order. An archive can be read in ranges (`range`, see
+ * WarcRange): the generator returns the offset where the next range starts, or null at the end.
+ * HTML directories are always read whole.
+ */
+export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+  if (unit.kind === 'archive') return yield* readWarc(unit.files[0]!, ctx, range);
   for (const f of unit.files) {
     const page = await readHtmlFile(f, ctx);
     if (page) yield page;
+  }
+  return null;
+}
+
+/** Can reading of this unit resume at `offset` (a checkpoint)? Only archives, at a record start. */
+export async function canResumeAt(unit: Unit, offset: number): Promise<boolean> {
+  if (unit.kind !== 'archive' || !Number.isInteger(offset) || offset < 0 || offset >= unit.bytes) return false;
+  try {
+    return await isRecordStartAt(unit.files[0]!, offset);
+  } catch {
+    return false;
   }
 }

@@ -40,6 +40,16 @@ export async function sniffArchive(path: string): Promise<ArchiveFormat> {
   }
 }
 
+async function isGzipFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
 function isHtml(contentType: string | null | undefined, htmlTypes: string[]): boolean {
   const ct = (contentType ?? '').toLowerCase();
   return htmlTypes.some((t) => ct.includes(t));
@@ -58,29 +68,128 @@ function recordType(r: WARCRecord, counters: StageContext['counters']): string {
   return m ? m[1]!.toLowerCase() : 'unknown';
 }
 
+/**
+ * Skip the rest of a record. Not warcio's skipFully: it loops forever when the file ends before the
+ * record's Content-Length (a record claiming 10 GB in a small file); iterating stops at the end.
+ */
+async function skipRecord(r: WARCRecord, counters: StageContext['counters']): Promise<void> {
+  for await (const _chunk of r.reader as AsyncIterable<Uint8Array>) {
+    // discard
+  }
+  (r as unknown as { consumed: string }).consumed = 'skipped'; // so the parser does not skip it again
+  countShortRecord(r, counters);
+}
+
+/** A record whose data ended before its Content-Length swallowed the rest of the file: count it. */
+function countShortRecord(r: WARCRecord, counters: StageContext['counters']): void {
+  const left = (r as unknown as { _reader?: { limit?: number } })._reader?.limit ?? 0;
+  if (left > 0) counters.add('error:truncated_record');
+}
+
 function header(r: WARCRecord, name: string): string | null {
   return r.httpHeaders?.headers.get(name) ?? null;
 }
 
 /**
- * Read one WARC file. `ctx.counters`: records:<type>, html, skipped:<why>, error:<kind>.
+ * Is there a record start at byte `offset` of the file: a gzip member whose text begins with "WARC/",
+ * or "WARC/" itself in an uncompressed file? Checked before reading resumes from an offset.
  */
-export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator<RawPage> {
+export async function isRecordStartAt(path: string, offset: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, offset);
+    let head = buffer.subarray(0, bytesRead);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      const { gunzipSync } = await import('node:zlib');
+      try {
+        head = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
+      } catch {
+        return false;
+      }
+    }
+    return head.subarray(0, 5).toString('latin1') === 'WARC/';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Did the archive end cleanly after the record at `lastOffset`? warcio ends quietly on a cut gzip
+ * member (an interrupted download) and after a corrupt one (it stops finding records), so the
+ * records that were lost would go uncounted. Gzip: the members from `lastOffset` on must inflate
+ * to the end of the file. Returns the problem (an error kind), or null.
+ */
+export async function archiveEndProblem(path: string, lastOffset: number, gzip: boolean): Promise<string | null> {
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  let size: number;
+  try {
+    size = (await fh.stat()).size;
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, lastOffset);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (gzip) {
+    // warcio moves the offset on only when a member ended cleanly: at the end of the file, all did.
+    if (lastOffset >= size) return null;
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return 'corrupt_gzip';
+    const { createGunzip } = await import('node:zlib');
+    const { Writable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+    try {
+      await pipeline(createReadStream(path, { start: lastOffset }), createGunzip(), discard);
+      return null;
+    } catch (err) {
+      return (err as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated_archive' : 'corrupt_gzip';
+    }
+  }
+  // Uncompressed: a short last record is counted as it is read (error:truncated_record); here, a last
+  // header block that never ends (CR CR LF line ends, a cut header).
+  return head.indexOf('\r\n\r\n') < 0 && head.indexOf('\n\n') < 0 ? 'malformed_record' : null;
+}
+
+export interface WarcRange {
+  /** Byte offset to start reading at: 0, or a record start (see isRecordStartAt). */
+  start?: number;
+  /**
+   * Stop before the first record that starts at or after this offset at a point where reading can
+   * resume (a gzip member or uncompressed record starting with "WARC/"); the generator then returns
+   * that record's offset. The records of a whole-file gzip share offsets (warcio moves its offset on at
+   * member ends only), so such a file has no resume point and is read whole.
+   */
+  stopAfter?: number;
+}
+
+/**
+ * Read one WARC file. `ctx.counters`: records:<type>, html, skipped:<why>, error:<kind>.
+ * Returns the offset it stopped at (see WarcRange.stopAfter), or null at the end of the file.
+ */
+export async function* readWarc(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   const cfg = ctx.config.read;
+  const start = range.start ?? 0;
   const format = await sniffArchive(path);
   if (format !== 'warc') {
     ctx.counters.add(`error:unsupported_format_${format}`);
     ctx.log(`${path}: ${format === 'unknown' ? 'not a WARC file' : `${format.toUpperCase()} files are not supported yet`}; skipped`);
-    return;
+    return null;
   }
   // warcio prints Content-Length mismatches with console.warn; count them instead of spamming stderr.
   const warn = console.warn;
+  let lengthMismatch = false;
   console.warn = (...args: unknown[]) => {
     const msg = String(args[0] ?? '');
-    if (msg.includes('Content-Length')) ctx.counters.add('warning:content_length_mismatch');
-    else warn(...args);
+    if (msg.includes('Content-Length')) {
+      ctx.counters.add('warning:content_length_mismatch');
+      lengthMismatch = true;
+    } else warn(...args);
   };
-  const parser = new WARCParser(createReadStream(path));
+  const stream = createReadStream(path, { start });
+  const parser = new WARCParser(stream);
+  let previousOffset = -1;
+  let lastOffset = start;
+  let parsedAny = false;
   try {
     let record: WARCRecord | null;
     for (;;) {
@@ -88,15 +197,38 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
         record = await parser.parse();
       } catch (err) {
         ctx.counters.add('error:warc_parse');
-        ctx.log(`${path}: WARC parse error after offset ${parser.offset}: ${(err as Error).message}`);
-        return;
+        ctx.log(`${path}: WARC parse error after offset ${start + parser.offset}: ${(err as Error).message}`);
+        return null;
       }
-      if (!record) return;
+      if (!record) {
+        const gzip = await isGzipFile(path);
+        // After a corrupt member warcio goes on reading the rest of the file as plain bytes (its
+        // reader's `compressed` drops to null): records after it are lost.
+        const wentRaw = gzip && (parser as unknown as { _reader?: { compressed?: unknown } })._reader?.compressed === null;
+        const problem = !parsedAny ? 'no_warc_records' : wentRaw ? 'corrupt_gzip' : await archiveEndProblem(path, lastOffset, gzip);
+        if (problem) {
+          ctx.counters.add(`error:${problem}`);
+          ctx.log(`${path}: ${problem.replace(/_/g, ' ')}${parsedAny ? ` after the record at byte ${lastOffset}; later records are lost` : ''}`);
+        }
+        return null;
+      }
+      const offset = start + parser.offset;
+      lastOffset = offset;
+      parsedAny = true;
+      // A resume point is a record read cleanly from its own start: the first record of its gzip member
+      // (records inside one member share its offset), not one read after a Content-Length mismatch
+      // (warcio then starts a few bytes late; a fresh reader at that offset would read it differently).
+      const versionLine = (record.warcHeaders as unknown as { statusline?: string }).statusline ?? '';
+      const clean = !lengthMismatch && versionLine.startsWith('WARC/') && offset !== previousOffset;
+      lengthMismatch = false;
+      if (range.stopAfter !== undefined && offset >= range.stopAfter && clean && (await isRecordStartAt(path, offset))) {
+        return offset;
+      }
+      previousOffset = offset;
       const type = recordType(record, ctx.counters);
       ctx.counters.add(`records:${type}`);
-      const offset = parser.offset;
       if (type !== 'response' && type !== 'resource') {
-        await record.skipFully();
+        await skipRecord(record, ctx.counters);
         continue;
       }
       const url = record.warcTargetURI ?? '';
@@ -108,7 +240,7 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
       const contentType = type === 'response' ? header(record, 'content-type') : record.warcContentType;
       if (!isHtml(contentType, cfg.htmlContentTypes)) {
         ctx.counters.add('skipped:not_html');
-        await record.skipFully();
+        await skipRecord(record, ctx.counters);
         continue;
       }
       ctx.counters.add('html');
@@ -121,12 +253,12 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
       const fetchedAt = record.warcDate ?? null;
       const status = type === 'response' ? Number(record.httpHeaders?.statusCode ?? NaN) : null;
       if (status !== null && !(status >= 200 && status < 300)) {
-        await record.skipFully();
+        await skipRecord(record, ctx.counters);
         ctx.reject(shellDoc(url, source, fetchedAt), Number.isFinite(status) ? `http_status_${status}` : 'http_status_missing', null);
         continue;
       }
       if (record.warcContentLength > cfg.maxHtmlBytes) {
-        await record.skipFully();
+        await skipRecord(record, ctx.counters);
         ctx.reject(shellDoc(url, source, fetchedAt), 'too_large', `${record.warcContentLength} bytes > read.maxHtmlBytes`);
         continue;
       }
@@ -135,13 +267,15 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
       let body: Uint8Array;
       try {
         // Raw payload, decoded by us: warcio's own decoding gives nothing for a cut gzip body.
-        const decodedBody = decodeHttpBody(await record.readFully(false), headers);
+        const raw = await record.readFully(false);
+        countShortRecord(record, ctx.counters);
+        const decodedBody = decodeHttpBody(raw, headers);
         body = decodedBody.body;
         for (const w of decodedBody.warnings) ctx.counters.add(`warning:${w}`);
       } catch (err) {
         ctx.counters.add('error:body_read');
         ctx.reject(shellDoc(url, source, fetchedAt), 'error:body_read', (err as Error).message);
-        return; // the stream is in an unknown state after a failed body read
+        return null; // the stream is in an unknown state after a failed body read
       }
       const decoded = decodeHtml(body, {
         contentType,
@@ -162,6 +296,7 @@ export async function* readWarc(path: string, ctx: StageContext): AsyncGenerator
     }
   } finally {
     console.warn = warn;
+    stream.destroy(); // also when the consumer stops early (a page limit, a checkpoint): no open file left behind
   }
 }
 
