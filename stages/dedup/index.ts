@@ -1,8 +1,8 @@
 /**
  * dedup (in-run): URL duplicates, near-duplicate documents (MinHash + LSH), paragraphs repeated
  * within a domain (boilerplate), duplicate images within a document and images used by many
- * documents (logos). The state lives in the runner's shared `resources` map, so it spans every unit
- * one process runs. The stage also writes the signals the global pass (`corpus dedup`) joins across
+ * documents (logos), within one unit of work (a WARC file, an HTML directory), so a unit's rows never
+ * depend on scheduling; across units, `corpus dedup` decides. The stage also writes the signals the global pass (`corpus dedup`) joins across
  * shards: url_norm, minhash, fetched_ms, and what it removed in-run.
  *
  * Documents are processed one at a time (concurrency 1): in-run decisions depend on what came before.
@@ -115,18 +115,26 @@ export function describeBanding(c: DedupConfig['nearDup']): string {
 }
 
 interface Prepared {
+  /** The unit of work the state belongs to. */
+  unit: string | null;
   state: RunDedupState;
   hasher: MinHasher;
   tracking: RegExp[];
 }
 
-/** The run-wide state, created once per process and shared by every unit through `resources`. */
-export function runState(config: Config, resources: Map<string, unknown>): Prepared {
+/**
+ * The in-run state of one unit of work (kept in `resources`, renewed when the unit changes). Scoped to
+ * the unit so that a unit's rows never depend on which worker, rank or order ran it: `--workers 2`,
+ * `--world-size n` and one process write the same rows. Duplicates across units (and machines) are
+ * what `corpus dedup` finds, over the signatures every unit writes.
+ */
+export function runState(config: Config, resources: Map<string, unknown>, unit: string | null = null): Prepared {
   let p = resources.get(DEDUP_STATE) as Prepared | undefined;
-  if (!p) {
+  if (!p || (unit !== null && p.unit !== unit)) {
     const c = config.dedup;
     const k = c.nearDup.bands * c.nearDup.rowsPerBand;
     p = {
+      unit,
       state: new RunDedupState({
         bands: c.nearDup.bands,
         rows: c.nearDup.rowsPerBand,
@@ -151,7 +159,7 @@ export function docText(segments: Segment[]): string {
 
 export function dedupDoc(doc: Doc, ctx: StageContext) {
   const cfg = ctx.config.dedup;
-  const { state, hasher, tracking } = runState(ctx.config, ctx.resources);
+  const { state, hasher, tracking } = runState(ctx.config, ctx.resources, ctx.unit);
   const self: IndexedDoc = { id: doc.id, fetchMs: fetchMs(doc.fetchedAt) };
   const s = doc.signals;
   s.fetched_ms = self.fetchMs;
