@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Doc, Segment } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceColumns, coherenceDefaults, coherenceStage, type CoherenceConfig } from '../stages/coherence/index.ts';
-import { fileNameText, measureCoherence, minBlockNormalizedCut } from '../stages/coherence/signals.ts';
+import { fileNameText, imageSite, logisticScore, measureCoherence, minBlockNormalizedCut } from '../stages/coherence/signals.ts';
 import { contentWords, cosine, stopwordsFor, termVector, words } from '../stages/coherence/text.ts';
 import { hamming64, visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
@@ -121,6 +121,24 @@ describe('coherence signals on real pages', () => {
     expect(a.coh_align_anchor!).toBeGreaterThan(0.5);
     expect(b.coh_align_anchor!).toBeLessThan(0.2);
     expect(b.coh_align_score!).toBeLessThan(a.coh_align_score! - 0.3);
+  });
+
+  it('sees an image from another site among a page\'s images (coh_image_sites)', () => {
+    expect(imageSite('https://i2.wp.com/wptavern.com/a.png')).toBe('wp.com');
+    expect(imageSite('https://static.independent.co.uk/x.jpg')).toBe('independent.co.uk');
+    expect(imageSite('not a url')).toBe('');
+    const host = realPage('ehow-1');
+    const foreign = realPage('guardian-1').segments.find((s) => s.kind === 'image')!;
+    const imgs = host.segments.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
+    const mixed = { ...host, signals: {}, segments: host.segments.map((s, i) => (i === imgs[0] ? { ...foreign } : s)) };
+    expect(measureCoherence(host, coherenceDefaults).signals.coh_image_sites).toBe(0);
+    expect(measureCoherence(mixed, coherenceDefaults).signals.coh_image_sites).toBeCloseTo(1 / imgs.length, 3);
+  });
+
+  it('scores a perspective with its logistic model, a NULL signal taking its fill value', () => {
+    const m = { bias: -1, weights: { coh_text_split: 2, coh_text_order: 1 }, fill: { coh_text_order: 1 } };
+    expect(logisticScore(m, { coh_text_split: 0.5, coh_text_order: null })).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
+    expect(logisticScore(m, { coh_text_split: null, coh_text_order: null })).toBeNull();
   });
 
   it('sees shuffled paragraphs in the order signal', () => {

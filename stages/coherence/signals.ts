@@ -18,17 +18,8 @@ export interface MeasureConfig {
   textWindow: number;
   /** A judged paragraph whose best link (local context or rest of document) is below this is unconnected. */
   linkMin: number;
-  /** Values at which a factor counts as fully coherent (factor = value / saturation, capped at 1). */
-  saturation: {
-    /** coh_text_split (minimum normalised cut). */
-    split: number;
-    /** coh_text_order (share of paragraphs whose neighbours beat a distant block); 0.5 = chance = factor 0. */
-    order: number;
-    /** coh_image_adjacent (visual similarity of consecutive images). */
-    imageSimilarity: number;
-    /** coh_align_anchor. */
-    anchor: number;
-  };
+  /** coh_align_anchor value at which an image counts as fully anchored in coh_align_weighted. */
+  anchorSaturation: number;
   /** Segments on each side of an image whose text counts as its neighbourhood. */
   imageTextWindow: number;
   /** An image whose mean visual similarity to the others is below this is an outlier (docs with >= 3 images). */
@@ -37,12 +28,37 @@ export interface MeasureConfig {
   splitSmoothing: number;
   /** Pseudo-trials of coh_text_order at a typical value for written text. */
   orderPrior: { value: number; trials: number };
-  /** Prior weight (in well-anchored images) that pulls coh_align_score toward 1 when anchors are few or weak. */
+  /** Prior weight (in well-anchored images) that pulls coh_align_weighted toward 1 when anchors are few or weak. */
   anchorPrior: number;
-  /** Weights of the perspectives in coherence_score. */
-  weights: { text: number; imageSequence: number; alignment: number };
+  /** Logistic models that turn signal columns into the perspective scores (fit by scripts/fit-coherence.ts). */
+  score: { text: LogisticScore; image: LogisticScore; alignment: LogisticScore };
+  /** How coherence_score joins the perspective scores: 'min' (any perspective at fault condemns) or 'mean'. */
+  combine: 'min' | 'mean';
   /** Model cosine mapped linearly from [lo, hi] to [0, 1] (CLIP/SigLIP cosines live in a narrow band). */
   modelCosineRange: [number, number];
+}
+
+/**
+ * A perspective score: sigmoid(bias + sum of weight x signal), a signal that is NULL taking its
+ * `fill` value (a typical value of real documents, so that a missing measurement says nothing).
+ * The perspective is NULL when all its signals with a non-zero weight are NULL.
+ */
+export interface LogisticScore {
+  bias: number;
+  weights: Partial<Record<keyof CoherenceSignals, number>>;
+  fill: Partial<Record<keyof CoherenceSignals, number>>;
+}
+
+export function logisticScore(m: LogisticScore, signals: Partial<CoherenceSignals>): number | null {
+  let z = m.bias;
+  let present = false;
+  for (const [key, w] of Object.entries(m.weights) as [keyof CoherenceSignals, number][]) {
+    if (!w) continue;
+    const v = signals[key];
+    if (typeof v === 'number') present = true;
+    z += w * (typeof v === 'number' ? v : (m.fill[key] ?? 0));
+  }
+  return present ? 1 / (1 + Math.exp(-z)) : null;
 }
 
 /** Unit-normalised embeddings per segment index, from the optional model scorer. */
@@ -69,6 +85,8 @@ export interface CoherenceSignals {
   coh_align_anchor: number | null;
   coh_align_text_distance: number | null;
   coh_align_unanchored: number | null;
+  coh_align_weighted: number | null;
+  coh_image_sites: number | null;
   coh_model_image_text: number | null;
   coh_model_image_image: number | null;
 }
@@ -187,7 +205,11 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     const half = Math.floor(judged.length / 2);
     drift = 1 - cosine(sumVectors(judged.slice(0, half).map((i) => vectors[i]!)), sumVectors(judged.slice(half).map((i) => vectors[i]!)));
   }
-  const textSplit = judged.length >= 4 ? minBlockNormalizedCut(judged.map((i) => vectors[i]!), cfg) : null;
+  // The title heads the paragraph graph: a passage that shares nothing with the title nor the rest
+  // splits off more cleanly than one of the article's own sections does.
+  const titleVector = doc.title ? termVector(contentWords(doc.title, stop)) : EMPTY_VECTOR;
+  const splitNodes = [...(titleVector.norm > 0 ? [titleVector] : []), ...judged.map((i) => vectors[i]!)];
+  const textSplit = judged.length >= 4 ? minBlockNormalizedCut(splitNodes, cfg) : null;
   const textAdjacent = mean(adjacent);
   const textCentroid = mean(centroidSims);
   // Two paragraphs that share nothing may be a heading and a note; from three on it means something.
@@ -195,19 +217,6 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // Shrunk toward orderPrior.value by orderPrior.trials pseudo-trials: a short document's few
   // comparisons are a noisy coin, and must not condemn it alone.
   const textOrder = orderTrials >= 3 ? (orderWins + cfg.orderPrior.value * cfg.orderPrior.trials) / (orderTrials + cfg.orderPrior.trials) : null;
-  // Each factor is ~1 for ordinary written text and falls only with evidence of a fault, so that
-  // documents that are merely loose (varied topics, short paragraphs) do not sink the score.
-  const textFactors: number[] = [];
-  // The factor shrinks the share toward none-unconnected by 2 pseudo-paragraphs: three short lines
-  // that share nothing (a forum stub) say less than thirty paragraphs that do not.
-  if (textUnconnected !== null) textFactors.push(1 - unconnected / (judged.length + 2));
-  if (textSplit !== null) textFactors.push(clamp01(textSplit / cfg.saturation.split));
-  // The order factor is a noisy coin on short or list-like pages (one real page in ten is below
-  // chance), so it enters the mean but not the minimum: it nudges, it does not condemn alone.
-  const orderFactor = textOrder === null ? null : clamp01((textOrder - 0.5) / (cfg.saturation.order - 0.5));
-  const textScore = textFactors.length
-    ? Math.min(...textFactors) * 0.5 + mean(orderFactor === null ? textFactors : [...textFactors, orderFactor])! * 0.5
-    : null;
 
   // ---- image-sequence consistency ----
   const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
@@ -238,10 +247,17 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       imageOutliers = outliers / n;
     }
   }
-  const imageScore =
-    imageAdjacent === null
-      ? null
-      : (clamp01(imageAdjacent / cfg.saturation.imageSimilarity) + (imageOutliers === null ? 1 : 1 - imageOutliers)) / 2;
+  // Images of one article mostly come from one site (its CDN); an image from another site is often
+  // an ad, a hotlink or a widget. Share of images off the doc's most common image site.
+  let imageSites: number | null = null;
+  if (imageIdx.length >= 2) {
+    const sites = new Map<string, number>();
+    for (const i of imageIdx) {
+      const site = imageSite(segs[i]!.url);
+      sites.set(site, (sites.get(site) ?? 0) + 1);
+    }
+    imageSites = 1 - Math.max(...sites.values()) / imageIdx.length;
+  }
 
   // ---- image-text alignment ----
   const docVocab = new Set<string>(centroid.tf.keys());
@@ -283,7 +299,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     }
     if (anchor !== null) {
       anchors.push(anchor);
-      weighted.push([clamp01(anchor / cfg.saturation.anchor), evidence]);
+      weighted.push([clamp01(anchor / cfg.anchorSaturation), evidence]);
     }
     if (Number.isFinite(nearest)) distances.push(nearest);
     // Unanchored: nothing ties the image to the text (no matching words, no caption, no model score).
@@ -295,18 +311,8 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // Evidence-weighted mean, shrunk toward "aligned" by a prior worth `anchorPrior` well-anchored images:
   // a document whose only anchor is one cryptic file-name word is not judged on it.
   const wsumA = weighted.reduce((s, [, w]) => s + w, 0);
-  const alignScore = imageIdx.length === 0 ? null : (weighted.reduce((s, [a, w]) => s + a * w, 0) + cfg.anchorPrior) / (wsumA + cfg.anchorPrior);
+  const alignWeighted = imageIdx.length === 0 ? null : (weighted.reduce((s, [a, w]) => s + a * w, 0) + cfg.anchorPrior) / (wsumA + cfg.anchorPrior);
 
-  // ---- combined ----
-  const parts: [number | null, number][] = [
-    [textScore, cfg.weights.text],
-    [imageScore, cfg.weights.imageSequence],
-    [alignScore, cfg.weights.alignment],
-  ];
-  // Weighted geometric mean: one perspective at fault pulls the score down more than a mean would.
-  const present = parts.filter((p): p is [number, number] => p[0] !== null && p[1] > 0);
-  const wsum = present.reduce((s, [, w]) => s + w, 0);
-  const score = wsum > 0 ? Math.exp(present.reduce((s, [v, w]) => s + w * Math.log(Math.max(v, 1e-3)), 0) / wsum) : null;
 
   let modelImageImage: number | null = null;
   if (emb) {
@@ -314,12 +320,11 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     modelImageImage = mean(embedded.slice(1).map((i, k) => dot(emb.image.get(embedded[k]!)!, emb.image.get(i)!)));
   }
 
-  return {
-    signals: {
-      coherence_score: round(score),
-      coh_text_score: round(textScore),
-      coh_image_score: round(imageScore),
-      coh_align_score: round(alignScore),
+  const signals: CoherenceSignals = {
+      coherence_score: null,
+      coh_text_score: null,
+      coh_image_score: null,
+      coh_align_score: null,
       coh_text_segments: judged.length,
       coh_text_adjacent: round(textAdjacent),
       coh_text_centroid: round(textCentroid),
@@ -333,12 +338,41 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_align_anchor: round(alignAnchor),
       coh_align_text_distance: round(alignDistance),
       coh_align_unanchored: round(alignUnanchored),
+      coh_align_weighted: round(alignWeighted),
+      coh_image_sites: round(imageSites),
       coh_model_image_text: round(mean(modelAlign)),
       coh_model_image_image: round(modelImageImage),
-    },
-    strayParagraphs,
-    unanchoredImages,
   };
+  scorePerspectives(signals, cfg, imageIdx.length > 0);
+  return { signals, strayParagraphs, unanchoredImages };
+}
+
+/**
+ * Fills the perspective scores and coherence_score from the measured signal columns (in place), with
+ * the logistic models of cfg.score; exported so that scripts/fit-coherence.ts scores with new weights
+ * without measuring again. The image perspectives exist only for documents with images.
+ */
+export function scorePerspectives(signals: CoherenceSignals, cfg: Pick<MeasureConfig, 'score' | 'combine'>, hasImages: boolean): void {
+  signals.coh_text_score = round(logisticScore(cfg.score.text, signals));
+  signals.coh_image_score = hasImages ? round(logisticScore(cfg.score.image, signals)) : null;
+  signals.coh_align_score = hasImages ? round(logisticScore(cfg.score.alignment, signals)) : null;
+  const parts = [signals.coh_text_score, signals.coh_image_score, signals.coh_align_score].filter((v): v is number => v !== null);
+  signals.coherence_score = parts.length === 0 ? null : round(cfg.combine === 'min' ? Math.min(...parts) : mean(parts)!);
+}
+
+/** Registrable-ish domain of an image URL ("i2.wp.com" -> "wp.com", "static.bbc.co.uk" -> "bbc.co.uk"). */
+export function imageSite(url: string | null | undefined): string {
+  let host: string;
+  try {
+    host = new URL(url ?? '').hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+  const labels = host.split('.');
+  if (/^[\d.]+$/.test(host) || labels.length <= 2) return host;
+  const n = labels.length;
+  const take = labels[n - 1]!.length === 2 && labels[n - 2]!.length <= 3 ? 3 : 2; // co.uk, com.au
+  return labels.slice(-take).join('.');
 }
 
 function mapModel(cos: number, cfg: MeasureConfig): number {
