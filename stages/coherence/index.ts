@@ -52,7 +52,7 @@ export const coherenceDefaults: CoherenceConfig = {
   anchorPrior: 1,
   // FITTED_SCORE_BEGIN (npx tsx scripts/fit-coherence.ts --seed 7 --rounds 4 --write: logistic
   // regression on the fit half of the eval pages, 24 real readability pages x 4 rounds of corruptions;
-  // held-out half: spliced 25% 0.895, spliced 10% 0.701, spliced 50% 0.937, swapped img 50% 0.839, swapped img all 0.755, shuffled 0.486)
+  // held-out half: spliced 25% 0.881, spliced 10% 0.698, spliced 50% 0.920, swapped img 50% 0.852, swapped img all 0.787, shuffled 0.492)
   score: {
     text: {
       bias: -5.7569,
@@ -71,24 +71,24 @@ export const coherenceDefaults: CoherenceConfig = {
       fill: {}
     },
     alignment: {
-      bias: 0.1581,
+      bias: -0.0584,
       weights: {
-        coh_align_weighted: 1.6337,
-        coh_align_anchor: 1.7179,
-        coh_align_unanchored: -0.4673,
-        coh_image_sites: -3.2879
+        coh_align_weighted: 2.4428,
+        coh_align_anchor: 1.6735,
+        coh_align_unanchored: -0.7566,
+        coh_image_sites: -3.7581
       },
       fill: {
-        coh_align_weighted: 0.8939,
-        coh_align_anchor: 0.4544,
+        coh_align_weighted: 0.9688,
+        coh_align_anchor: 0.46,
         coh_align_unanchored: 0.25,
         coh_image_sites: 0
       }
     }
   },
-  combine: 'min',
+  combine: 'mean',
   // 2nd percentile of coherence_score over the fit originals: rejects ~2% of real documents.
-  minScore: 0.39,
+  minScore: 0.68,
   // FITTED_SCORE_END
   // CLIP ViT-B/32: matching pairs ~0.30, unrelated ~0.15 (cosine of normalised embeddings).
   modelCosineRange: [0.15, 0.32],

@@ -32,8 +32,11 @@ export interface MeasureConfig {
   anchorPrior: number;
   /** Logistic models that turn signal columns into the perspective scores (fit by scripts/fit-coherence.ts). */
   score: { text: LogisticScore; image: LogisticScore; alignment: LogisticScore };
-  /** How coherence_score joins the perspective scores: 'min' (any perspective at fault condemns) or 'mean'. */
-  combine: 'min' | 'mean';
+  /**
+   * How coherence_score joins the perspective scores: 'min' (any perspective at fault condemns),
+   * 'product' (all must be fine, as independent probabilities) or 'mean'.
+   */
+  combine: 'min' | 'product' | 'mean';
   /** Model cosine mapped linearly from [lo, hi] to [0, 1] (CLIP/SigLIP cosines live in a narrow band). */
   modelCosineRange: [number, number];
 }
@@ -117,6 +120,8 @@ const IMAGE_FILLER = new Set([
   'file', 'files', 'media', 'static', 'assets', 'content', 'jpg', 'jpeg', 'png', 'gif', 'webp', 'svg', 'dsc',
   'img_', 'screenshot', 'screen', 'shot', 'copy', 'final', 'master', 'hero', 'feature', 'featured', 'main',
   'getty', 'gettyimages', 'shutterstock', 'istock', 'credit', 'courtesy', 'caption', 'source',
+  // generic alt texts of CMSs: "Image for post", "Illustration for article titled ...", "Auto Draft"
+  'post', 'titled', 'illustration', 'untitled', 'auto', 'draft',
 ]);
 
 /** Words of an image URL's file name: "220px-Mona_Lisa_detail_hands.jpg" -> "Mona Lisa detail hands". */
@@ -136,6 +141,11 @@ export function fileNameText(url: string | null | undefined): string {
   return name
     .replace(/\.[a-z0-9]{2,5}$/i, '')
     .replace(/^\d+px-/i, '') // MediaWiki thumbnails
+    // Machine ids (CDN hashes, upload keys: "1*sLDnS1UWEFIS33uLMxq3cw", "fc08c913da5cea5d") go whole,
+    // before the split at digits would leave fragments that look like words ("UWEFIS").
+    .split(/[-_\s.+,*~]+/)
+    .filter((chunk) => !(chunk.length >= 8 && /\d/.test(chunk) && /\p{L}/u.test(chunk)))
+    .join(' ')
     .split(/[^\p{L}\p{M}]+/u) // digits, separators and size suffixes go
     .filter((w) => {
       if (/[^\x00-\x7f]/.test(w)) return true; // non-ASCII words are rarely machine ids
@@ -152,6 +162,9 @@ function imageAltText(seg: Segment): string {
   const title = (seg as { title?: unknown }).title;
   return `${seg.alt ?? ''} ${typeof title === 'string' ? title : ''}`;
 }
+
+/** An alt text that is a file name ("12-IMG_3886.jpg", "bandb2.jpg"): one token, with an extension or digits. */
+const looksLikeFileName = (alt: string) => /^\S+$/.test(alt.trim()) && /\.[a-z]{3,4}$|\d/i.test(alt.trim());
 
 const isCaption = (seg: Segment | undefined) => !!seg && seg.kind === 'text' && (seg.tag === 'figcaption' || seg.tag === 'caption');
 
@@ -269,8 +282,11 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const weighted: [number, number][] = []; // [saturated anchor, evidence]
   for (const i of imageIdx) {
     const seg = segs[i]!;
-    const ownWords = contentWords(imageAltText(seg), stop).filter((t) => !IMAGE_FILLER.has(t));
-    const fileWords = contentWords(fileNameText(seg.url), stop).filter((t) => !IMAGE_FILLER.has(t));
+    // An alt text that is only a file name is read (and weighed) as one.
+    const alt = imageAltText(seg);
+    const altIsFile = looksLikeFileName(alt);
+    const ownWords = altIsFile ? [] : contentWords(alt, stop).filter((t) => !IMAGE_FILLER.has(t));
+    const fileWords = contentWords(`${fileNameText(seg.url)} ${altIsFile ? fileNameText(alt) : ''}`, stop).filter((t) => !IMAGE_FILLER.has(t));
     const terms = [...ownWords, ...fileWords];
     const neighbourhood = new Set<string>();
     for (let j = Math.max(0, i - cfg.imageTextWindow); j <= Math.min(segs.length - 1, i + cfg.imageTextWindow); j++) {
@@ -357,7 +373,8 @@ export function scorePerspectives(signals: CoherenceSignals, cfg: Pick<MeasureCo
   signals.coh_image_score = hasImages ? round(logisticScore(cfg.score.image, signals)) : null;
   signals.coh_align_score = hasImages ? round(logisticScore(cfg.score.alignment, signals)) : null;
   const parts = [signals.coh_text_score, signals.coh_image_score, signals.coh_align_score].filter((v): v is number => v !== null);
-  signals.coherence_score = parts.length === 0 ? null : round(cfg.combine === 'min' ? Math.min(...parts) : mean(parts)!);
+  const joined = cfg.combine === 'min' ? Math.min(...parts) : cfg.combine === 'product' ? parts.reduce((a, b) => a * b, 1) : mean(parts)!;
+  signals.coherence_score = parts.length === 0 ? null : round(joined);
 }
 
 /** Registrable-ish domain of an image URL ("i2.wp.com" -> "wp.com", "static.bbc.co.uk" -> "bbc.co.uk"). */
