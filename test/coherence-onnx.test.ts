@@ -12,6 +12,10 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { ClipScorer, toPixelTensor, type ClipModelConfig } from '../stages/coherence/onnx.ts';
 import { measureCoherence } from '../stages/coherence/signals.ts';
 import { applyCoherence, coherenceDefaults } from '../stages/coherence/index.ts';
+import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
+import { runCorpus } from '../pipeline/run.ts';
+import { queryCorpus } from '../pipeline/query.ts';
+import { CORPUS } from './helpers/context.ts';
 
 const { onnx } = onnxProto;
 const FLOAT = 1;
@@ -178,4 +182,37 @@ describe('ClipScorer on onnxruntime-node', () => {
     const out = applyCoherence(aligned, { ...coherenceDefaults, minScore: 0 }, await scorer.embedDocument(aligned, () => {}));
     expect('segments' in out && out.signals.coh_model_image_text).toBeGreaterThan(0.9);
   });
+});
+
+describe('model path in a corpus run', () => {
+  it('decodes model pixels in the images stage and writes model similarities for a real WARC', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'coherence-onnx-run-'));
+    try {
+      const file = `${CORPUS}warc/netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz`;
+      // archive.org pages of 2008 whose images are archived in the same WARC; they are small (logos,
+      // buttons): let them through OBELICS' size filters to have pixels to embed.
+      const config = mergeConfig(defaultConfig, { images: { nsfw: false, offline: true, minSide: 1, maxAspect: 100 }, coherence: { model: cfg, minScore: 0 } });
+      await runCorpus({ inputs: [file], out, config, workers: 1, progress: false, log: () => {} });
+      const rows = await queryCorpus(out, 'SELECT url, coh_images, coh_model_image_text AS it, coh_model_image_image AS ii FROM docs');
+      const withModel = rows.filter((r) => r.it !== null);
+      expect(withModel.length).toBeGreaterThan(2);
+      // The towers' arithmetic: every embedding has non-negative components (mean colours; token rows
+      // of E), so cosines lie in [0, 1]; two images of one page: cosine of their mean colours.
+      for (const r of withModel) {
+        expect(Number(r.it)).toBeGreaterThanOrEqual(0);
+        expect(Number(r.it)).toBeLessThanOrEqual(1);
+      }
+      const ii = withModel.filter((r) => r.ii !== null).map((r) => Number(r.ii));
+      expect(ii.length).toBeGreaterThan(0);
+      for (const v of ii) expect(v).toBeGreaterThan(0.5); // mean colours of real pictures: all channels positive
+      // Every image segment with a usable image reached the model with its pixels; only refused ones had none.
+      const stats = await queryCorpus(out, "SELECT sum(value) AS n FROM stats WHERE stage = 'coherence' AND counter = 'model:no_pixels'");
+      const usable = await queryCorpus(out, "SELECT sum(len(list_filter(segments, s -> s.kind = 'image' AND s.image_id IS NOT NULL))) AS n FROM docs");
+      const imageSegments = rows.reduce((n, r) => n + Number(r.coh_images ?? 0), 0);
+      expect(Number(usable[0]!.n)).toBeGreaterThan(2);
+      expect(imageSegments - Number(stats[0]?.n ?? 0)).toBe(Number(usable[0]!.n));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -177,6 +177,8 @@ export const coherenceStage = docStage<Doc, Doc>({
   async process(doc, ctx) {
     const cfg = ctx.config.coherence;
     const emb = scorer ? await scorer.embedDocument(doc, (k) => ctx.counters.add(k)) : undefined;
+    // The images stage's model pixels are needed only here: free them before the later stages.
+    for (const s of doc.segments) if (s.visual && 'pixels' in s.visual) delete s.visual.pixels;
     return applyCoherence(doc, cfg, emb, (k, n) => ctx.counters.add(k, n));
   },
 });

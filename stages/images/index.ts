@@ -28,6 +28,20 @@ export { buildWarcImageIndex, WarcImageIndex } from './warc-index.ts';
 /** Thumbnail side when NSFW scoring is off: enough for the 32x32 hash grid and the histogram. */
 const HASH_ONLY_SIDE = 64;
 
+/**
+ * Pixels for the coherence stage's optional CLIP/SigLIP model: only decoded when a model is
+ * configured (config.coherence.model), at its input side, centre-cropped. They ride on the segment
+ * (`visual.pixels`, in memory only) and are held for the last MODEL_PIXELS_KEPT distinct images of
+ * the unit (~75 MB at 224 px), so a unit with many images does not keep them all.
+ */
+const MODEL_PIXELS_KEPT = 512;
+export interface RgbPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+const modelPixelSide = (config: Config): number => config.coherence.model?.imageSize ?? 0;
+
 export const IMAGES_TABLE_COLUMNS: ColumnSpec[] = [
   { name: 'image_id', type: 'VARCHAR', description: 'sha256 (hex) of the original bytes; null when the image could not be had' },
   { name: 'url', type: 'VARCHAR', description: 'first URL the image was seen under in this unit (docs.segments has every URL)' },
@@ -141,6 +155,8 @@ class UnitImages {
   private readonly byUrl = new Map<string, Promise<ImageInfo>>();
   private readonly byImageId = new Map<string, Promise<ImageInfo>>();
   private warcIndex: Promise<WarcImageIndex | null> | null = null;
+  /** Model pixels of recently analysed images, by image_id (insertion order = age). */
+  private readonly modelPixels = new Map<string, RgbPixels>();
 
   constructor(private readonly ctx: StageContext) {}
 
@@ -235,6 +251,16 @@ class UnitImages {
       this.emit({ ...base, ...meta, reason });
       return { ...rejectedInfo(reason, header), imageId };
     }
+    const pixelSide = modelPixelSide(this.ctx.config);
+    if (pixelSide > 0) {
+      try {
+        const data = await proc.decodeQueue.add(() => decodeThumbnail(bytes, pixelSide, cfg.maxPixels, 'cover'));
+        this.modelPixels.set(imageId, { data, width: pixelSide, height: pixelSide });
+        if (this.modelPixels.size > MODEL_PIXELS_KEPT) this.modelPixels.delete(this.modelPixels.keys().next().value!);
+      } catch {
+        this.ctx.counters.add('error:model_pixels'); // decoded once already: not expected
+      }
+    }
     const phash = perceptualHash(thumb, side);
     const colorHist = colorHistogram(thumb);
     let nsfw: NsfwScores | null = null;
@@ -281,6 +307,10 @@ class UnitImages {
     const cfg = this.cfg;
     const images = doc.segments.filter((s) => s.kind === 'image');
     await Promise.all(images.map(async (seg) => applyInfo(seg, seg.url ? await this.lookup(seg.url) : rejectedInfo('fetch:no_url'))));
+    for (const seg of images) {
+      const px = seg.image_id ? this.modelPixels.get(seg.image_id) : undefined;
+      if (px) seg.visual = { ...(seg.visual ?? {}), pixels: px };
+    }
     let kept = 0;
     let filtered = 0;
     let porn: number | null = null;

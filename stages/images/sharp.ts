@@ -56,15 +56,16 @@ export async function readHeader(bytes: Uint8Array): Promise<ImageHeader> {
 
 /**
  * Fully decode the first frame and return a side x side sRGB thumbnail (3 bytes per pixel,
+ * 'fill' = squashed to the square, 'cover' = centre square crop as CLIP/SigLIP preprocessing does;
  * transparent areas on white, EXIF orientation applied). A truncated or corrupt image fails here:
  * failOn 'warning' refuses the grey bands libjpeg would otherwise paint over missing data.
  */
-export async function decodeThumbnail(bytes: Uint8Array, side: number, maxPixels: number): Promise<Buffer> {
+export async function decodeThumbnail(bytes: Uint8Array, side: number, maxPixels: number, fit: 'fill' | 'cover' = 'fill'): Promise<Buffer> {
   try {
     const { data, info } = await (await sharp())(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
       .rotate()
       .flatten({ background: '#ffffff' })
-      .resize(side, side, { fit: 'fill' })
+      .resize(side, side, { fit })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
