@@ -1,9 +1,12 @@
 /**
  * Throughput of the coherence stage's work (measure + segment drops + decision) on every real HTML page
  * of ../shared/corpus/html, beside the extract stage on the same pages as the reference, plus peak RSS.
- * Single-threaded; the machine is shared, so compare runs made at the same time.
+ * Then the stage inside a real `corpus run` (one worker; the three HTML page sets and two WARCs of the
+ * corpus, images offline, NSFW off): its docs/s from the run's stats (time:cumulative_seconds of
+ * coherence minus that of dedup, the stage before it). Single-threaded; the machine is shared, so
+ * compare runs made at the same time.
  *
- *   npx tsx scripts/bench-coherence.ts [--seconds 5]
+ *   npx tsx scripts/bench-coherence.ts [--seconds 5] [--no-run]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,9 +14,14 @@ import { parseArgs } from 'node:util';
 import type { Doc } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceDefaults } from '../stages/coherence/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
+import { runCorpus } from '../pipeline/run.ts';
+import { queryCorpus } from '../pipeline/query.ts';
 
 const CORPUS = process.env.CORPUS_DIR ?? new URL('../../shared/corpus', import.meta.url).pathname;
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, 'no-run': { type: 'boolean', default: false } } });
 const budget = Number(args.seconds) * 1000;
 
 const pages: { file: string; html: string }[] = [];
@@ -49,3 +57,31 @@ timed('reference: extract (parse + walk)', () => pages.reduce((n, p) => n + extr
 timed('coherence (lang = eng)', () => docs.reduce((n, d) => (applyCoherence({ ...d, lang: 'eng', segments: [...d.segments], signals: {} }, coherenceDefaults), n + d.segments.length), 0));
 timed('coherence (lang unknown)', () => docs.reduce((n, d) => (applyCoherence({ ...d, segments: [...d.segments], signals: {} }, coherenceDefaults), n + d.segments.length), 0));
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (one core of a shared 2-core machine)`);
+
+if (!args['no-run']) {
+  const out = mkdtempSync(join(tmpdir(), 'bench-coherence-'));
+  const inputs = [
+    ...['readability', 'newspaper4k', 'magic-html'].map((d) => join(CORPUS, 'html', d)),
+    join(CORPUS, 'warc/netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz'),
+    join(CORPUS, 'warc/chatnoir-eu__chatnoir-resiliparse/warcfile.warc.gz'),
+  ];
+  try {
+    const config = mergeConfig(defaultConfig, { images: { nsfw: false, offline: true } });
+    const t0 = performance.now();
+    await runCorpus({ inputs, out, config, workers: 1, progress: false, log: () => {} });
+    const wall = (performance.now() - t0) / 1000;
+    const rows = await queryCorpus(out, `
+      SELECT stage, sum(value) FILTER (WHERE counter = 'in') AS docs_in,
+             sum(value) FILTER (WHERE counter = 'time:cumulative_seconds') AS cum_s
+      FROM stats GROUP BY stage ORDER BY cum_s`);
+    const at = (name: string) => rows.find((r) => r.stage === name)!;
+    const coh = at('coherence');
+    const own = Number(coh.cum_s) - Number(at('dedup').cum_s);
+    console.log(`\ncorpus run (1 worker, ${inputs.length} inputs, ${wall.toFixed(1)} s wall): coherence saw ${coh.docs_in} docs in ` +
+      `${own.toFixed(2)} s of its own (cumulative ${Number(coh.cum_s).toFixed(2)} s minus dedup's ${Number(at('dedup').cum_s).toFixed(2)} s) ` +
+      `= ${(Number(coh.docs_in) / own).toFixed(0)} docs/s`);
+    for (const r of rows) console.log(`  ${String(r.stage).padEnd(10)} in ${String(r.docs_in ?? '-').padStart(5)}  cumulative ${Number(r.cum_s).toFixed(2)} s`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
