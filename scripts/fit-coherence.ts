@@ -177,11 +177,15 @@ async function main() {
   console.log(`fit half: ${fitPages.length} pages, ${fitSamples.length} samples; held-out half: ${heldPages.length} pages (seed ${args.seed}, ${args.rounds} rounds)`);
   console.log(`fit AUC:        ${fmt(fitTable)} (combine ${combine}, alignment offset ${best.offset})`);
   console.log(`held-out AUC:   ${fmt(held)}`);
-  for (const k of ['coh_text_score', 'coh_image_score', 'coh_align_score'] as Key[]) console.log(`held-out AUC of ${k}: ${fmt(aucTable(heldSamples, { score, combine }, k))}`);
+  for (const k of ['coh_text_score', 'coh_align_score'] as Key[]) {
+    console.log(`fit AUC of ${k}: ${fmt(aucTable(fitSamples, { score, combine }, k))}`);
+    console.log(`held-out AUC of ${k}: ${fmt(aucTable(heldSamples, { score, combine }, k))}`);
+  }
   const block =
     `  // FITTED_SCORE_BEGIN (npx tsx scripts/fit-coherence.ts --seed ${args.seed} --rounds ${args.rounds} --write: logistic\n` +
     `  // regression on the fit half of the eval pages, ${fitPages.length} real readability pages x ${args.rounds} rounds of corruptions;\n` +
-    `  // held-out half: ${fmt(held)})\n` +
+    `  // perspectives standardised over the fit originals; combine and alignment offset (${best.offset}) chosen by\n` +
+    `  // the mean AUC over corruption kinds on the fit half. Held-out half: ${fmt(held)})\n` +
     `  score: ${JSON.stringify(score, null, 2).replace(/\n/g, '\n  ').replace(/"(\w+)":/g, '$1:')},\n  combine: '${combine}',\n` +
     `  // 2nd percentile of coherence_score over the fit originals: rejects ~2% of real documents.\n  minScore: ${minScore},\n  // FITTED_SCORE_END\n`;
   console.log(block);

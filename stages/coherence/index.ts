@@ -52,7 +52,8 @@ export const coherenceDefaults: CoherenceConfig = {
   anchorPrior: 1,
   // FITTED_SCORE_BEGIN (npx tsx scripts/fit-coherence.ts --seed 7 --rounds 4 --write: logistic
   // regression on the fit half of the eval pages, 24 real readability pages x 4 rounds of corruptions;
-  // held-out half: spliced 25% 0.881, spliced 10% 0.698, spliced 50% 0.920, swapped img 50% 0.852, swapped img all 0.787, shuffled 0.492)
+  // perspectives standardised over the fit originals; combine and alignment offset (0.5) chosen by
+  // the mean AUC over corruption kinds on the fit half. Held-out half: spliced 25% 0.881, spliced 10% 0.698, spliced 50% 0.920, swapped img 50% 0.852, swapped img all 0.787, shuffled 0.492)
   score: {
     text: {
       bias: -5.7569,
@@ -103,7 +104,7 @@ export const coherenceDefaults: CoherenceConfig = {
 const col = (name: string, type: string, description: string): ColumnSpec => ({ name, type, description });
 
 export const coherenceColumns: ColumnSpec[] = [
-  col('coherence_score', 'DOUBLE', 'CoMM\'s three perspectives in one number in [0,1] (higher = more coherent): the minimum (config combine) of coh_text_score, coh_image_score, coh_align_score; NULL when none is measurable.'),
+  col('coherence_score', 'DOUBLE', 'CoMM\'s three perspectives in one number in [0,1] (higher = more coherent): coh_text_score, coh_image_score, coh_align_score joined by config combine (mean, min or product; fit by scripts/fit-coherence.ts); NULL when none is measurable.'),
   col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: logistic model (config score.text, fit by scripts/fit-coherence.ts) over the coh_text_* signals.'),
   col('coh_image_score', 'DOUBLE', 'Image-sequence consistency in [0,1]: logistic model (config score.image) over coh_image_*; NULL without images.'),
   col('coh_align_score', 'DOUBLE', 'Image-text alignment in [0,1]: logistic model (config score.alignment) over coh_align_*; NULL without images.'),
