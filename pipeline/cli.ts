@@ -119,7 +119,7 @@ const runCommand: Command = async (argv) => {
     rank,
     worldSize,
     workers,
-    workerHeapMb: values['heap-mb'] === undefined ? undefined : Math.max(64, intOpt(values['heap-mb'], 'heap-mb', 2048)),
+    workerHeapMb: values['heap-mb'] === undefined ? undefined : Math.max(64, intOpt(values['heap-mb'], 'heap-mb', 1024)),
     progress: !values.quiet,
   });
   if (!values.quiet) process.stderr.write(formatFunnel(result.stats) + '\n');
