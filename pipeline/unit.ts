@@ -209,6 +209,7 @@ export class UnitRunner {
       },
       resources: this.resources,
       unit: unit.key,
+      segment: writerId,
       signal: abort.signal,
       log: (m: string) => this.log(`[${stage}] ${m}`),
     });

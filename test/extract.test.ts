@@ -268,6 +268,7 @@ describe('extractStage', () => {
       emit: () => {},
       resources: new Map(),
       unit: 'test',
+      segment: 'test#0',
       signal: new AbortController().signal,
       log: () => {},
     };

@@ -56,6 +56,7 @@ async function runStage(docs: Doc[], config: Config, unit = 'test', resources = 
     },
     resources,
     unit,
+    segment: `${unit}#0`,
     signal: new AbortController().signal,
     log: () => {},
   };
@@ -210,11 +211,19 @@ describe('images stage over HTTP (loopback)', () => {
     expect(run.rows.find((r) => r.url === `${o}/slow.jpg`)).toMatchObject({ image_id: null, reason: 'fetch:timeout' });
     expect(run.rows.find((r) => r.url === `${o}/bomb.png`)).toMatchObject({ reason: 'decode:pixel_bomb', width: 60_000 });
 
-    // Counted by reason (once per URL per unit).
+    // Counted per image reference (every image segment of every document, the rejected one too).
     const c = run.counters;
-    for (const reason of new Set(Object.values(expected).filter(Boolean))) expect(c.get(`url:${reason}`), reason!).toBeGreaterThanOrEqual(1);
-    expect(c.get('url:same_bytes_as_other_url')).toBe(2);
-    expect(c.get('images:unique')).toBe(6);
+    const refs = new Map<string, number>();
+    for (const d of [...run.docs, ...run.rejects.map((r) => r.doc)]) {
+      for (const s of imageSegments(d)) refs.set(`image:${s.note ?? 'ok'}`, (refs.get(`image:${s.note ?? 'ok'}`) ?? 0) + 1);
+    }
+    expect(refs.get('image:ok')).toBe(9); // 7 in 'all', 2 in 'dup'
+    for (const [counter, n] of refs) expect(c.get(counter), counter).toBe(n);
+    expect(c.get('image_from:http')).toBe(9 + 6); // usable + downloaded then refused: small (twice), wide, corrupt, bomb, svg
+    // Work done: each URL once, each distinct image once.
+    expect(c.get('work:urls')).toBe(Object.keys(expected).length + 1);
+    expect(c.get('work:same_bytes_as_other_url')).toBe(2);
+    expect(c.get('work:images_analysed')).toBe(6);
     expect(c.get('error:image_exception')).toBe(0);
   });
 
@@ -264,7 +273,7 @@ describe('images from WARC records (offline)', () => {
     expect(rows[urls[1]!]).toMatchObject({ source: 'warc', format: 'gif', reason: null });
     expect(rows[urls[2]!]).toMatchObject({ source: 'warc', format: 'png', reason: null });
     expect(rows['http://www.archive.org/not-in-warc.jpg']).toMatchObject({ image_id: null, reason: 'fetch:offline' });
-    expect(run.counters.get('source:warc')).toBe(3);
+    expect(run.counters.get('image_from:warc')).toBe(3);
   });
 
   it("warcLookup 'inputs' finds images in another input WARC (runner resource inputFiles)", async () => {
