@@ -322,6 +322,31 @@ describe('images from WARC records (offline)', () => {
     expect(meta.format).toBe('jpeg');
     expect(meta.width).toBe(100);
   });
+
+  it('a 2013 page whose srcset names larger images than the crawler archived: the archived src is used', async () => {
+    // The article's <img> tags carry srcset 1.5x/2x candidates; the crawl archived only `src`.
+    const file = `${CORPUS}/ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz`;
+    const out = mkdtempSync(path.join(tmpdir(), 'images-alt-'));
+    try {
+      await runCorpus({ inputs: [file], out, config: configWith({ offline: true }), workers: 1, progress: false, log: () => {} });
+      const [c] = await queryCorpus(
+        out,
+        `SELECT sum(value) FILTER (WHERE counter = 'image_from:warc')::INT AS warc,
+                sum(value) FILTER (WHERE counter = 'image_url:alternate')::INT AS alternate,
+                sum(value) FILTER (WHERE counter LIKE 'image:%')::INT AS refs
+         FROM stats WHERE stage = 'images'`,
+      );
+      expect(c!.refs).toBe(20);
+      expect(c!.warc).toBeGreaterThanOrEqual(18); // 0 when only the largest srcset candidate was tried
+      // Every image had from the WARC keeps the URL whose bytes it is, and that URL is in the WARC.
+      const index = await buildWarcImageIndex([file]);
+      const had = await queryCorpus(out, "SELECT s.url FROM (SELECT unnest(segments) AS s FROM docs) WHERE s.kind = 'image' AND s.width IS NOT NULL AND s.note IS DISTINCT FROM 'fetch:offline'");
+      expect(had.length).toBe(c!.warc);
+      for (const r of had) expect(index.get(String(r.url)), String(r.url)).toBeDefined();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('visual features', () => {

@@ -291,11 +291,30 @@ class UnitImages {
     this.ctx.emit('images', row);
   }
 
+  /**
+   * The image of one segment: its URL, else the first of its alternates (other srcset candidates,
+   * `src`) whose bytes can be had; the segment's URL then becomes that one.
+   */
+  private async resolveSegment(seg: Segment): Promise<ImageInfo> {
+    if (!seg.url) return rejectedInfo('fetch:no_url');
+    let info = await this.lookup(seg.url);
+    for (const alternate of seg.alternates ?? []) {
+      if (!couldNotBeHad(info)) break;
+      const other = await this.lookup(alternate);
+      if (!couldNotBeHad(other)) {
+        seg.url = alternate;
+        info = other;
+        this.ctx.counters.add('image_url:alternate');
+      }
+    }
+    return info;
+  }
+
   /** Fill the document's image segments and signals; decide NSFW and image-count drops. */
   async processDoc(doc: Doc) {
     const cfg = this.cfg;
     const images = doc.segments.filter((s) => s.kind === 'image');
-    const infos = await Promise.all(images.map((seg) => (seg.url ? this.lookup(seg.url) : rejectedInfo('fetch:no_url'))));
+    const infos = await Promise.all(images.map((seg) => this.resolveSegment(seg)));
     images.forEach((seg, i) => {
       const info = infos[i]!;
       applyInfo(seg, info);
@@ -333,6 +352,11 @@ class UnitImages {
     if (kept > cfg.maxImagesPerDoc) return drop('too_many_images', `${kept} usable images (max ${cfg.maxImagesPerDoc})`);
     return doc;
   }
+}
+
+/** The bytes were never had (as opposed to had and refused: decode:*, filter:*). */
+function couldNotBeHad(info: ImageInfo): boolean {
+  return info.reason !== null && (info.reason.startsWith('fetch:') || info.reason.startsWith('warc:'));
 }
 
 /** Long data: URLs are not worth a table cell: keep the media type only. */
