@@ -119,7 +119,7 @@ const runCommand: Command = async (argv) => {
     rank,
     worldSize,
     workers,
-    workerHeapMb: values['heap-mb'] === undefined ? undefined : Math.max(64, intOpt(values['heap-mb'], 'heap-mb', 2048)),
+    workerHeapMb: values['heap-mb'] === undefined ? undefined : Math.max(64, intOpt(values['heap-mb'], 'heap-mb', 1024)),
     progress: !values.quiet,
   });
   if (!values.quiet) process.stderr.write(formatFunnel(result.stats) + '\n');
@@ -189,6 +189,18 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
 };
 
+/** The lines of USAGE about one command: its line and the indented option lines under it. */
+export function commandUsage(name: string): string {
+  const lines = USAGE.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`  ${name} `) || l === `  ${name}`);
+  const out = [`usage: corpus ${lines[at]!.trim()}`];
+  for (const l of lines.slice(at + 1)) {
+    if (!l.startsWith('      ')) break;
+    out.push(l);
+  }
+  return out.join('\n');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -199,6 +211,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     process.stderr.write(`corpus: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see corpus help)\n`);
     return 2;
+  }
+  const end = rest.indexOf('--');
+  if ((end < 0 ? rest : rest.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${commandUsage(name)}\n`);
+    return 0;
   }
   try {
     return await (await load())(rest);

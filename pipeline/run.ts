@@ -16,7 +16,7 @@ import { expandInputs, type Unit } from '../stages/read/index.ts';
 import type { Config } from './config.ts';
 import { Progress } from './progress.ts';
 import { summarize, type StatsSummary } from './stats.ts';
-import { TOOL_VERSION, configHash, readJson, unitId, writeJsonAtomic, type UnitMarker } from './unit.ts';
+import { TOOL_VERSION, configHash, readJson, unitId, writeJsonAtomic, type UnitMarker } from './markers.ts';
 import { runPool, type Job } from './workers.ts';
 
 export { TOOL_VERSION, configHash, unitId, type UnitMarker };
@@ -32,7 +32,7 @@ export interface RunOptions {
   worldSize?: number;
   /** Worker threads (default: the cores available to this process). */
   workers?: number;
-  /** V8 heap cap of each worker in MB (default 2048): a unit that needs more fails alone, the run goes on. */
+  /** V8 heap cap of each worker in MB (default 1024): a unit that needs more fails alone, the run goes on. */
   workerHeapMb?: number;
   /** Progress on stderr (default: true). */
   progress?: boolean;
@@ -177,7 +177,7 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
   try {
     await runPool(jobs, {
       workers,
-      heapMb: opts.workerHeapMb ?? 2048,
+      heapMb: opts.workerHeapMb ?? 1024, // a 20 MB page (read.maxHtmlBytes) needs well under 1 GB; a lower cap keeps RSS down
       init: { out, config, inputFiles: allUnits.flatMap((u) => u.files), force: opts.force ?? false, pageBudget },
       exhausted: () => budget[0] === 1 && Atomics.load(budget, 1) <= 0,
       onProgress: (d) => progress.add(d),

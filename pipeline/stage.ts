@@ -20,6 +20,13 @@ export interface StageContext {
   readonly resources: Map<string, unknown>;
   /** The unit being processed (input file path). */
   readonly unit: string;
+  /**
+   * The part of the unit being processed: a large archive is run in checkpoint segments
+   * (run.checkpointBytes), each a full pass of the stage chain, and a resumed run starts at a segment
+   * with fresh processes. State that changes output rows (seen URLs, dedup indexes) must therefore
+   * live for one segment, keyed by this id; caches that do not change the rows may live longer.
+   */
+  readonly segment: string;
   readonly signal: AbortSignal;
   log(message: string): void;
 }

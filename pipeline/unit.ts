@@ -11,8 +11,7 @@
  * as an uninterrupted one. When the unit ends, its completion marker `_done/<unit>.json` is written
  * and the checkpoint removed. A whole-file gzip has no resume point and is redone whole.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Doc, RawPage } from '../schemas/doc.ts';
 import { canResumeAt, readUnit, type Unit } from '../stages/read/index.ts';
@@ -22,26 +21,9 @@ import type { Config } from './config.ts';
 import type { Stage, StageContext } from './stage.ts';
 import { planStages } from './stages.ts';
 import { UnitStats } from './stats.ts';
+import { checkpointPath, configHash, markerPath, readJson, unitId, writeJsonAtomic, type StatRow, type UnitMarker } from './markers.ts';
 
-export const TOOL_VERSION = '0.1.0';
-
-/** Completion marker of a unit: `_done/<unit-id>.json`. */
-export interface UnitMarker {
-  unit: string;
-  unitId: string;
-  /** Output files, relative to the output dir. */
-  files: string[];
-  rows: Record<string, number>;
-  bytes: number;
-  seconds: number;
-  stats: StatRow[];
-  /** Checkpoint segments the unit was written in, and how many times it was resumed from one. */
-  segments: number;
-  resumes: number;
-  finishedAt: string;
-}
-
-export type StatRow = { stage: string; counter: string; value: number };
+export type { UnitMarker };
 
 /** In-unit checkpoint: `_checkpoints/<unit-id>.json`. */
 interface Checkpoint {
@@ -60,32 +42,6 @@ interface Checkpoint {
   seconds: number;
   resumes: number;
 }
-
-export function unitId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
-}
-
-export function configHash(config: Config): string {
-  // `run.limit` changes what is read, everything else changes what is produced: both count.
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
-}
-
-export async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
-}
-
-export const markerPath = (out: string, id: string) => join(out, '_done', `${id}.json`);
-export const checkpointPath = (out: string, id: string) => join(out, '_checkpoints', `${id}.json`);
 
 /** What the unit runner tells the worker as it goes (for the progress line). */
 export interface UnitHooks {
@@ -253,6 +209,7 @@ export class UnitRunner {
       },
       resources: this.resources,
       unit: unit.key,
+      segment: writerId,
       signal: abort.signal,
       log: (m: string) => this.log(`[${stage}] ${m}`),
     });

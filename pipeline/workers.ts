@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Unit } from '../stages/read/index.ts';
 import type { Config } from './config.ts';
-import type { UnitMarker } from './unit.ts';
+import type { UnitMarker } from './markers.ts';
 
 export interface WorkerInit {
   out: string;

@@ -53,6 +53,12 @@ export interface Segment {
   text?: string | null;
   /** Absolute URL of an image. */
   url?: string | null;
+  /**
+   * In-memory only (not a docs column): other URLs the page gives for the same image (srcset
+   * candidates, `src`), best first; the images stage tries them when `url` cannot be had and then
+   * sets `url` to the one whose bytes it used.
+   */
+  alternates?: string[] | null;
   /** alt text of an image. */
   alt?: string | null;
   /** sha256 of the image bytes, set by the images stage when the image could be had. */

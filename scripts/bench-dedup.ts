@@ -109,6 +109,7 @@ function ctx(rejects: Doc[]): StageContext {
     emit: () => {},
     resources: new Map(),
     unit: 'bench',
+    segment: 'bench#0',
     signal: new AbortController().signal,
     log: () => {},
   };

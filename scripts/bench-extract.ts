@@ -67,6 +67,7 @@ const ctx: StageContext = {
   emit: () => {},
   resources: new Map(),
   unit: warc,
+  segment: `${warc}#0`,
   signal: new AbortController().signal,
   log: () => {},
 };

@@ -100,7 +100,7 @@ try {
     }
     let rows = 0;
     const ctx: StageContext = {
-      config, counters: new Counters(), reject: () => {}, emit: () => void rows++, resources: new Map(), unit: 'bench',
+      config, counters: new Counters(), reject: () => {}, emit: () => void rows++, resources: new Map(), unit: 'bench', segment: 'bench#0',
       signal: new AbortController().signal, log: () => {},
     };
     t = performance.now();

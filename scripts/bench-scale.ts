@@ -160,4 +160,6 @@ if (results.small && results.big) {
 if (results.big && results.parts) {
   const speedup = results.parts.bytes / results.parts.seconds / (results.big.bytes / results.big.seconds);
   console.log(`throughput, 2 workers vs 1 on the same records: ${speedup.toFixed(2)}× (≥ 1.7×: ${speedup >= 1.7 ? 'yes' : 'NO'})`);
+  // The CPU the same work took with 1 and 2 workers: what parallelism costs, whatever the machine's load.
+  console.log(`CPU for the same records: ${results.big.cpuSeconds.toFixed(0)} s with 1 worker, ${results.parts.cpuSeconds.toFixed(0)} s with 2 (${((results.parts.cpuSeconds / results.big.cpuSeconds - 1) * 100).toFixed(1)}%)`);
 }

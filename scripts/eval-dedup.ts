@@ -183,6 +183,7 @@ async function inRun() {
     emit: () => {},
     resources: new Map(),
     unit: 'eval',
+    segment: 'eval#0',
     signal: new AbortController().signal,
     log: () => {},
   };

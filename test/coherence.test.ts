@@ -188,6 +188,7 @@ function contextFor(config: Config) {
     emit: () => {},
     resources: new Map(),
     unit: 'test',
+    segment: 'test#0',
     signal: new AbortController().signal,
     log: () => {},
   };

@@ -127,6 +127,7 @@ function harness(config: Config = defaultConfig, resources = new Map<string, unk
     emit: () => {},
     resources,
     unit: 'test',
+    segment: 'test#0',
     signal: new AbortController().signal,
     log: () => {},
   };

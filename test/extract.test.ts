@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as cheerio from 'cheerio';
 import parseSrcset from '@prettier/parse-srcset';
 import { extractDefaults, extractHtml, extractStage } from '../stages/extract/index.ts';
-import { largestSrcsetCandidate } from '../stages/extract/images.ts';
+import { imageCandidate, largestSrcsetCandidate } from '../stages/extract/images.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
 import type { StageContext } from '../pipeline/stage.ts';
@@ -73,6 +73,28 @@ describe('reading order and image URLs', () => {
       largestSrcsetCandidate('https://i.x.com/c_fill,w_80/a.jpg 80w, https://i.x.com/c_scale,w_800/a.jpg 800w'),
     ).toEqual({ url: 'https://i.x.com/c_scale,w_800/a.jpg', width: 800 });
     expect(largestSrcsetCandidate('a.jpg 1q, b.jpg 300w')?.url).toBe('b.jpg'); // invalid candidate skipped
+  });
+
+  it('keeps the other URLs of an image as alternates, best first: smaller candidates, lazy URL, src', () => {
+    expect(imageCandidate({ src: 's.jpg', srcset: 'm.jpg 1.5x, l.jpg 2x', 'data-src': 'lazy.jpg', width: '200' })).toEqual({
+      url: 'l.jpg',
+      width: 200,
+      alternates: ['m.jpg', 'lazy.jpg', 's.jpg'],
+    });
+    // A placeholder src comes last; data: URIs never.
+    expect(imageCandidate({ src: '/img/blank.gif', 'data-src': 'real.jpg', srcset: 'data:image/gif;base64,R0l 1x' })).toEqual({
+      url: 'real.jpg',
+      width: null,
+      alternates: ['/img/blank.gif'],
+    });
+    // Through the extractor: absolute, and the <picture>'s other sources too.
+    const ex = extractHtml(
+      `<article><p>${PARAS[0]}</p><picture><source srcset="/p-800.webp 800w" type="image/webp"><img src="/p.jpg" srcset="/p-400.jpg 400w, /p-200.jpg 200w"></picture><p>${PARAS[1]}</p></article>`,
+      'https://ex.org/a/',
+    );
+    const img = ex.segments.find((s) => s.kind === 'image')!;
+    expect(img.url).toBe('https://ex.org/p-800.webp');
+    expect(img.alternates).toEqual(['https://ex.org/p-400.jpg', 'https://ex.org/p-200.jpg', 'https://ex.org/p.jpg']);
   });
 
   it('an image inside a sentence follows its paragraph; a formula image leaves its TeX in the text', () => {
@@ -268,6 +290,7 @@ describe('extractStage', () => {
       emit: () => {},
       resources: new Map(),
       unit: 'test',
+      segment: 'test#0',
       signal: new AbortController().signal,
       log: () => {},
     };

@@ -56,6 +56,7 @@ async function runStage(docs: Doc[], config: Config, unit = 'test', resources = 
     },
     resources,
     unit,
+    segment: `${unit}#0`,
     signal: new AbortController().signal,
     log: () => {},
   };
@@ -210,11 +211,19 @@ describe('images stage over HTTP (loopback)', () => {
     expect(run.rows.find((r) => r.url === `${o}/slow.jpg`)).toMatchObject({ image_id: null, reason: 'fetch:timeout' });
     expect(run.rows.find((r) => r.url === `${o}/bomb.png`)).toMatchObject({ reason: 'decode:pixel_bomb', width: 60_000 });
 
-    // Counted by reason (once per URL per unit).
+    // Counted per image reference (every image segment of every document, the rejected one too).
     const c = run.counters;
-    for (const reason of new Set(Object.values(expected).filter(Boolean))) expect(c.get(`url:${reason}`), reason!).toBeGreaterThanOrEqual(1);
-    expect(c.get('url:same_bytes_as_other_url')).toBe(2);
-    expect(c.get('images:unique')).toBe(6);
+    const refs = new Map<string, number>();
+    for (const d of [...run.docs, ...run.rejects.map((r) => r.doc)]) {
+      for (const s of imageSegments(d)) refs.set(`image:${s.note ?? 'ok'}`, (refs.get(`image:${s.note ?? 'ok'}`) ?? 0) + 1);
+    }
+    expect(refs.get('image:ok')).toBe(9); // 7 in 'all', 2 in 'dup'
+    for (const [counter, n] of refs) expect(c.get(counter), counter).toBe(n);
+    expect(c.get('image_from:http')).toBe(9 + 6); // usable + downloaded then refused: small (twice), wide, corrupt, bomb, svg
+    // Work done: each URL once, each distinct image once.
+    expect(c.get('work:urls')).toBe(Object.keys(expected).length + 1);
+    expect(c.get('work:same_bytes_as_other_url')).toBe(2);
+    expect(c.get('work:images_analysed')).toBe(6);
     expect(c.get('error:image_exception')).toBe(0);
   });
 
@@ -264,7 +273,7 @@ describe('images from WARC records (offline)', () => {
     expect(rows[urls[1]!]).toMatchObject({ source: 'warc', format: 'gif', reason: null });
     expect(rows[urls[2]!]).toMatchObject({ source: 'warc', format: 'png', reason: null });
     expect(rows['http://www.archive.org/not-in-warc.jpg']).toMatchObject({ image_id: null, reason: 'fetch:offline' });
-    expect(run.counters.get('source:warc')).toBe(3);
+    expect(run.counters.get('image_from:warc')).toBe(3);
   });
 
   it("warcLookup 'inputs' finds images in another input WARC (runner resource inputFiles)", async () => {
@@ -312,6 +321,31 @@ describe('images from WARC records (offline)', () => {
     const meta = await sharp(bytes).metadata();
     expect(meta.format).toBe('jpeg');
     expect(meta.width).toBe(100);
+  });
+
+  it('a 2013 page whose srcset names larger images than the crawler archived: the archived src is used', async () => {
+    // The article's <img> tags carry srcset 1.5x/2x candidates; the crawl archived only `src`.
+    const file = `${CORPUS}/ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz`;
+    const out = mkdtempSync(path.join(tmpdir(), 'images-alt-'));
+    try {
+      await runCorpus({ inputs: [file], out, config: configWith({ offline: true }), workers: 1, progress: false, log: () => {} });
+      const [c] = await queryCorpus(
+        out,
+        `SELECT sum(value) FILTER (WHERE counter = 'image_from:warc')::INT AS warc,
+                sum(value) FILTER (WHERE counter = 'image_url:alternate')::INT AS alternate,
+                sum(value) FILTER (WHERE counter LIKE 'image:%')::INT AS refs
+         FROM stats WHERE stage = 'images'`,
+      );
+      expect(c!.refs).toBe(20);
+      expect(c!.warc).toBeGreaterThanOrEqual(18); // 0 when only the largest srcset candidate was tried
+      // Every image had from the WARC keeps the URL whose bytes it is, and that URL is in the WARC.
+      const index = await buildWarcImageIndex([file]);
+      const had = await queryCorpus(out, "SELECT s.url FROM (SELECT unnest(segments) AS s FROM docs) WHERE s.kind = 'image' AND s.width IS NOT NULL AND s.note IS DISTINCT FROM 'fetch:offline'");
+      expect(had.length).toBe(c!.warc);
+      for (const r of had) expect(index.get(String(r.url)), String(r.url)).toBeDefined();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

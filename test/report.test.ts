@@ -243,7 +243,7 @@ async function writeFixture(out: string): Promise<{ imageId: string }> {
   ];
   const db = await Db.open({ threads: 1 });
   try {
-    const w = await UnitWriter.open(db, out, 'fixture', tableSchemas(signals, { images: imageCols }), { shardRows: 100, compression: 'zstd' });
+    const w = await UnitWriter.open(db, out, 'fixture', tableSchemas(signals, { images: imageCols }), { shardRows: 100, shardBytes: 1 << 30, compression: 'zstd' });
     const png = await drawPng(900, 600);
     const imageId = 'a'.repeat(64);
     await w.writeRow('images', { image_id: imageId, url: 'https://example.org/big.png', format: 'png', width: 900, height: 600, bytes: new Uint8Array(png), reason: null });

@@ -107,6 +107,13 @@ describe('corpus CLI', () => {
     }
   });
 
+  it('corpus <command> --help prints that command\'s usage and exits 0', async () => {
+    const { stdout } = await run('node', [BIN, 'run', '--help']);
+    expect(stdout).toMatch(/^usage: corpus run <inputs…> --out DIR/);
+    expect(stdout).toMatch(/--workers N/);
+    expect(stdout).not.toMatch(/corpus query/);
+  });
+
   it('extract prints one JSON line per page with segments in order', async () => {
     const { stdout } = await run('node', [BIN, 'extract', join(WARC, 'webrecorder__warcio/example.warc.gz')]);
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -74,10 +74,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('SIGKILL at random points, rerun each time', () => {
-  // SKIPPED (open, issue #9): passes on the scale branch; on main, with every stage landed, the final rows
-  // differ from the uninterrupted run in the same way as the workers/checkpoint parity tests in
-  // scale.test.ts: some stage's output depends on scheduling or resumption. Unskip once that is found.
-  it.skip(`${KILLS} kills, then a clean finish: rows equal the uninterrupted run`, async () => {
+  it(`${KILLS} kills, then a clean finish: rows equal the uninterrupted run`, async () => {
     const seed = Number(process.env.KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const rnd = prng(seed);
     const out = join(base, 'killed');

@@ -43,6 +43,7 @@ export async function extractCommand(argv: string[]): Promise<number> {
       emit: () => {},
       resources: new Map(),
       unit: unit.key,
+      segment: `${unit.key}#0`,
       signal: new AbortController().signal,
       log: (m) => process.stderr.write(`${m}\n`),
     };

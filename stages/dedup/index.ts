@@ -1,8 +1,8 @@
 /**
  * dedup (in-run): URL duplicates, near-duplicate documents (MinHash + LSH), paragraphs repeated
  * within a domain (boilerplate), duplicate images within a document and images used by many
- * documents (logos), within one unit of work (a WARC file, an HTML directory), so a unit's rows never
- * depend on scheduling; across units, `corpus dedup` decides. The stage also writes the signals the global pass (`corpus dedup`) joins across
+ * documents (logos), within one unit segment (an HTML directory, a WARC file or run.checkpointBytes of it), so rows never
+ * depend on scheduling or resumes; across units, `corpus dedup` decides. The stage also writes the signals the global pass (`corpus dedup`) joins across
  * shards: url_norm, minhash, fetched_ms, and what it removed in-run.
  *
  * Documents are processed one at a time (concurrency 1): in-run decisions depend on what came before.
@@ -115,26 +115,27 @@ export function describeBanding(c: DedupConfig['nearDup']): string {
 }
 
 interface Prepared {
-  /** The unit of work the state belongs to. */
-  unit: string | null;
+  /** The unit segment the state belongs to (StageContext.segment). */
+  segment: string | null;
   state: RunDedupState;
   hasher: MinHasher;
   tracking: RegExp[];
 }
 
 /**
- * The in-run state of one unit of work (kept in `resources`, renewed when the unit changes). Scoped to
- * the unit so that a unit's rows never depend on which worker, rank or order ran it: `--workers 2`,
- * `--world-size n` and one process write the same rows. Duplicates across units (and machines) are
- * what `corpus dedup` finds, over the signatures every unit writes.
+ * The in-run state of one unit segment (kept in `resources`, renewed when the segment changes; see
+ * StageContext.segment). Scoped so that rows never depend on which worker, rank or order ran a unit,
+ * nor on where a killed run resumed: `--workers 2`, `--world-size n`, a resumed run and one process
+ * write the same rows. Duplicates across segments, units and machines are what `corpus dedup` finds,
+ * over the signatures every unit writes.
  */
-export function runState(config: Config, resources: Map<string, unknown>, unit: string | null = null): Prepared {
+export function runState(config: Config, resources: Map<string, unknown>, segment: string | null = null): Prepared {
   let p = resources.get(DEDUP_STATE) as Prepared | undefined;
-  if (!p || (unit !== null && p.unit !== unit)) {
+  if (!p || (segment !== null && p.segment !== segment)) {
     const c = config.dedup;
     const k = c.nearDup.bands * c.nearDup.rowsPerBand;
     p = {
-      unit,
+      segment,
       state: new RunDedupState({
         bands: c.nearDup.bands,
         rows: c.nearDup.rowsPerBand,
@@ -159,7 +160,7 @@ export function docText(segments: Segment[]): string {
 
 export function dedupDoc(doc: Doc, ctx: StageContext) {
   const cfg = ctx.config.dedup;
-  const { state, hasher, tracking } = runState(ctx.config, ctx.resources, ctx.unit);
+  const { state, hasher, tracking } = runState(ctx.config, ctx.resources, ctx.segment);
   const self: IndexedDoc = { id: doc.id, fetchMs: fetchMs(doc.fetchedAt) };
   const s = doc.signals;
   s.fetched_ms = self.fetchMs;

@@ -8,7 +8,16 @@ import parseSrcset from '@prettier/parse-srcset';
 export interface ImageCandidate {
   url: string;
   width: number | null;
+  /**
+   * The other URLs the element gives for the same picture, best first (smaller srcset candidates, a
+   * lazy-load attribute, `src`): an archive often holds only one of them (old crawlers fetched `src`),
+   * so the images stage tries them in turn when `url` cannot be had.
+   */
+  alternates?: string[];
 }
+
+/** How many other URLs of one image are kept: enough for srcset + src, bounded for fetching. */
+const MAX_ALTERNATES = 4;
 
 /**
  * Lazy-loading attributes that hold the real URL while `src` holds a placeholder, most common first
@@ -39,6 +48,11 @@ export function isPlaceholderSrc(src: string): boolean {
 
 /** The largest candidate of a srcset: by `w`, else by `x` density, else the last one listed. */
 export function largestSrcsetCandidate(srcset: string): ImageCandidate | null {
+  return srcsetCandidates(srcset)[0] ?? null;
+}
+
+/** The candidates of a srcset, largest first (by `w`, else by `x` density, later ones first on ties). */
+export function srcsetCandidates(srcset: string): ImageCandidate[] {
   let list: { url: string; w: number | null; x: number }[];
   try {
     list = parseSrcset(srcset).map((c) => ({
@@ -58,12 +72,11 @@ export function largestSrcsetCandidate(srcset: string): ImageCandidate | null {
         x: t[1]?.endsWith('x') ? parseFloat(t[1]) : 1,
       }));
   }
-  let best: (typeof list)[number] | null = null;
-  for (const c of list) {
-    if (!c.url || c.url.startsWith('data:')) continue;
-    if (!best || (c.w ?? 0) > (best.w ?? 0) || ((c.w ?? 0) === (best.w ?? 0) && c.x >= best.x)) best = c;
-  }
-  return best ? { url: best.url, width: best.w } : null;
+  return list
+    .map((c, i) => ({ ...c, i }))
+    .filter((c) => c.url && !c.url.startsWith('data:'))
+    .sort((a, b) => (b.w ?? 0) - (a.w ?? 0) || b.x - a.x || b.i - a.i)
+    .map((c) => ({ url: c.url, width: c.w }));
 }
 
 function attr(attribs: Record<string, string>, name: string): string | null {
@@ -81,27 +94,32 @@ export function declaredSize(v: string | undefined): number | null {
 }
 
 /**
- * The URL an <img> (or <source>) stands for. Order: a srcset's largest candidate, a lazy srcset,
- * a lazy URL attribute, `src` unless it is a placeholder, then any attribute holding an image URL.
+ * The URL an <img> (or <source>) stands for, and the other URLs it gives for the same picture. Order:
+ * a srcset's candidates largest first, a lazy srcset, a lazy URL attribute, `src` unless it is a
+ * placeholder, then any attribute holding an image URL; a placeholder `src` comes last.
  */
 export function imageCandidate(attribs: Record<string, string>): ImageCandidate | null {
-  const width = declaredSize(attribs.width);
+  const declared = declaredSize(attribs.width);
+  const found: ImageCandidate[] = [];
   for (const a of ['srcset', ...LAZY_SRCSET_ATTRS]) {
     const v = attr(attribs, a);
-    const c = v ? largestSrcsetCandidate(v) : null;
-    if (c) return { url: c.url, width: c.width ?? width };
+    if (v) found.push(...srcsetCandidates(v));
   }
   for (const a of LAZY_SRC_ATTRS) {
     const v = attr(attribs, a);
-    if (v && !v.startsWith('data:') && !/^\{|^javascript:/i.test(v)) return { url: v, width };
+    if (v && !v.startsWith('data:') && !/^\{|^javascript:/i.test(v)) found.push({ url: v, width: null });
   }
   const src = attr(attribs, 'src');
-  if (src && !isPlaceholderSrc(src)) return { url: src, width };
+  if (src && !isPlaceholderSrc(src)) found.push({ url: src, width: null });
   for (const [k, v] of Object.entries(attribs)) {
-    if (k.startsWith('data-') && IMAGE_URL.test(v.trim())) return { url: v.trim(), width };
+    if (k.startsWith('data-') && IMAGE_URL.test(v.trim())) found.push({ url: v.trim(), width: null });
   }
   // A placeholder src is still better than nothing when the page has no other URL for it.
-  return src && !src.startsWith('data:') ? { url: src, width } : null;
+  if (src && !src.startsWith('data:') && isPlaceholderSrc(src)) found.push({ url: src, width: null });
+  const first = found[0];
+  if (!first) return null;
+  const alternates = [...new Set(found.slice(1).map((c) => c.url))].filter((u) => u !== first.url).slice(0, MAX_ALTERNATES);
+  return { url: first.url, width: first.width ?? declared, alternates };
 }
 
 /** Resolve against the document base URL (WHATWG); only http(s) URLs are kept. */

@@ -133,7 +133,15 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
       continue;
     }
     lastImageUrl = it.url;
-    segments.push({ kind: 'image', tag: 'img', url: it.url, alt: it.alt, width: it.width, height: it.height });
+    segments.push({
+      kind: 'image',
+      tag: 'img',
+      url: it.url,
+      alt: it.alt,
+      width: it.width,
+      height: it.height,
+      alternates: it.alternates.length ? it.alternates : null,
+    });
   }
 
   const out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title, cfg.dropTitleHeading);

@@ -47,6 +47,8 @@ export interface ImageItem {
   block: Block;
   /** Absolute http(s) URL. */
   url: string;
+  /** Other absolute URLs the page gives for the same picture, best first (see ImageCandidate). */
+  alternates: string[];
   /** The page's `src` was a placeholder (lazy loading): a <noscript> copy that follows may replace it. */
   placeholder: boolean;
   alt: string | null;
@@ -257,11 +259,17 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       imagesWithoutUrl++;
       return;
     }
+    const alternates: string[] = [];
+    for (const a of cand?.alternates ?? []) {
+      const abs = resolveUrl(a, base());
+      if (abs && abs !== url && !alternates.includes(abs)) alternates.push(abs);
+    }
     const linkHref = linkHrefs.length ? linkHrefs[linkHrefs.length - 1]! : null;
     const last = items[items.length - 1];
     if (noscriptDepth > 0 && last?.kind === 'image') {
       // The <noscript> copy of the lazy image just before it: its URL is the real one (the <img> may
       // hold a blurred low-resolution preview that is no placeholder by name).
+      last.alternates = [...new Set([...alternates, last.url, ...last.alternates])].filter((u) => u !== url).slice(0, 4);
       last.url = url;
       last.placeholder = false;
       last.width = cand?.width ?? declaredSize(attribs.width) ?? last.width;
@@ -274,6 +282,7 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       kind: 'image',
       block: cur,
       url,
+      alternates,
       placeholder,
       alt,
       width: cand?.width ?? declaredSize(attribs.width),
@@ -435,6 +444,12 @@ export function buildTree(html: string, pageUrl: string): PageTree {
           let best = fromImg;
           for (const s of p.sources) if (s.width && s.width > (best?.width ?? 0)) best = s;
           best ??= p.sources[0] ?? null;
+          if (best) {
+            // Every other URL of the <picture> is an alternate of the chosen one.
+            const others = [fromImg, ...p.sources].filter((c): c is ImageCandidate => c !== null && c !== best);
+            const alternates = [...(best.alternates ?? []), ...others.flatMap((c) => [c.url, ...(c.alternates ?? [])])];
+            best = { ...best, alternates: [...new Set(alternates)].filter((u) => u !== best!.url).slice(0, 4) };
+          }
           pushImage(best, p.img ?? {}, fromImg === null || isPlaceholderSrc(p.img?.src ?? ''));
           return;
         }

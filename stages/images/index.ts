@@ -44,7 +44,7 @@ const modelPixelSide = (config: Config): number => config.coherence.model?.image
 
 export const IMAGES_TABLE_COLUMNS: ColumnSpec[] = [
   { name: 'image_id', type: 'VARCHAR', description: 'sha256 (hex) of the original bytes; null when the image could not be had' },
-  { name: 'url', type: 'VARCHAR', description: 'first URL the image was seen under in this unit (docs.segments has every URL)' },
+  { name: 'url', type: 'VARCHAR', description: 'first URL the image was seen under in this unit segment (docs.segments has every URL)' },
   { name: 'source', type: 'VARCHAR', description: 'where the bytes came from: warc | cache | http | data' },
   { name: 'format', type: 'VARCHAR', description: 'decoder format: jpeg, png, webp, gif (first frame), avif, ...' },
   { name: 'width', type: 'INTEGER', description: 'pixels, after EXIF orientation' },
@@ -74,6 +74,8 @@ export const IMAGES_DOC_COLUMNS: ColumnSpec[] = [
 interface ImageInfo {
   imageId: string | null;
   reason: string | null;
+  /** Where the bytes came from (null when they could not be had). */
+  source: ImageSourceKind | null;
   format: string | null;
   width: number | null;
   height: number | null;
@@ -87,6 +89,11 @@ const proc: {
   fetcher: Fetcher | null;
   inputFiles: string[];
   inputsIndex: WarcImageIndex | null;
+  /**
+   * The image index of the WARC being run, kept for its next checkpoint segment: the index depends on
+   * the file only, so reusing it changes no row, and a 1 GB file is not rescanned every 64 MiB.
+   */
+  unitIndex: { file: string; index: Promise<WarcImageIndex> } | null;
   /** Images being fetched/analysed at once: bounds the bytes held in memory, whatever a page holds. */
   imageQueue: PQueue;
   decodeQueue: PQueue;
@@ -95,6 +102,7 @@ const proc: {
   fetcher: null,
   inputFiles: [],
   inputsIndex: null,
+  unitIndex: null,
   imageQueue: new PQueue({ concurrency: 32 }),
   decodeQueue: new PQueue({ concurrency: 4 }),
   nsfwQueue: new PQueue({ concurrency: 1 }),
@@ -115,6 +123,7 @@ async function close(): Promise<void> {
   await proc.fetcher?.close();
   proc.fetcher = null;
   proc.inputsIndex = null;
+  proc.unitIndex = null;
   proc.inputFiles = [];
 }
 
@@ -131,6 +140,7 @@ function rejectedInfo(reason: string, header?: { format: string; width: number; 
   return {
     imageId: null,
     reason,
+    source: null,
     format: header?.format ?? null,
     width: header?.width ?? null,
     height: header?.height ?? null,
@@ -150,7 +160,12 @@ export function headerVerdict(h: { format: string; width: number; height: number
   return null;
 }
 
-/** Per-unit state: every URL and every distinct image is worked on once per unit. */
+/**
+ * Per-segment state (StageContext.segment): every URL and every distinct image is worked on once per
+ * unit segment, and gets one row in the images table per segment. Counters count image references
+ * (one per image segment of a document): `image:<ok|reason>`, `image_from:<source>`; `work:*` counters
+ * count the work done, which depends on run.checkpointBytes.
+ */
 class UnitImages {
   private readonly byUrl = new Map<string, Promise<ImageInfo>>();
   private readonly byImageId = new Map<string, Promise<ImageInfo>>();
@@ -172,10 +187,13 @@ class UnitImages {
         if (isWarcFile(this.ctx.unit)) await proc.inputsIndex.addFile(this.ctx.unit);
         return proc.inputsIndex;
       }
-      if (!isWarcFile(this.ctx.unit)) return null;
-      const index = new WarcImageIndex();
-      await index.addFile(this.ctx.unit);
-      return index;
+      const file = this.ctx.unit;
+      if (!isWarcFile(file)) return null;
+      if (proc.unitIndex?.file !== file) {
+        const index = new WarcImageIndex();
+        proc.unitIndex = { file, index: index.addFile(file).then(() => index) };
+      }
+      return proc.unitIndex.index;
     })();
     return this.warcIndex;
   }
@@ -205,23 +223,20 @@ class UnitImages {
       fetcher: () => fetcherFor(this.ctx.config),
       signal: this.ctx.signal,
     });
+    counters.add('work:urls');
     if (!got.ok) {
-      counters.add(`url:${got.reason}`);
       this.emit({ image_id: null, url: rowUrl(url), reason: got.reason });
       return rejectedInfo(got.reason);
     }
-    counters.add(`source:${got.source}`);
     const imageId = createHash('sha256').update(got.bytes).digest('hex');
     let p = this.byImageId.get(imageId);
     if (p) {
-      counters.add('url:same_bytes_as_other_url');
+      counters.add('work:same_bytes_as_other_url');
     } else {
       p = this.analyse(got.bytes, imageId, url, got.source);
       this.byImageId.set(imageId, p);
     }
-    const info = await p;
-    counters.add(`url:${info.reason ?? 'ok'}`);
-    return info;
+    return { ...(await p), source: got.source };
   }
 
   /** Header checks, decode, hashes, NSFW; emits the image's row. */
@@ -279,7 +294,7 @@ class UnitImages {
         storedFormat = 'original';
       }
     }
-    this.ctx.counters.add('images:unique');
+    this.ctx.counters.add('work:images_analysed');
     this.emit({
       ...base,
       ...meta,
@@ -293,7 +308,7 @@ class UnitImages {
       nsfw_sexy: nsfw?.sexy ?? null,
       reason: null,
     });
-    return { imageId, reason: null, ...meta, phash, colorHist, nsfw };
+    return { imageId, reason: null, source, ...meta, phash, colorHist, nsfw };
   }
 
   private emit(partial: Record<string, unknown>): void {
@@ -302,15 +317,38 @@ class UnitImages {
     this.ctx.emit('images', row);
   }
 
+  /**
+   * The image of one segment: its URL, else the first of its alternates (other srcset candidates,
+   * `src`) whose bytes can be had; the segment's URL then becomes that one.
+   */
+  private async resolveSegment(seg: Segment): Promise<ImageInfo> {
+    if (!seg.url) return rejectedInfo('fetch:no_url');
+    let info = await this.lookup(seg.url);
+    for (const alternate of seg.alternates ?? []) {
+      if (!couldNotBeHad(info)) break;
+      const other = await this.lookup(alternate);
+      if (!couldNotBeHad(other)) {
+        seg.url = alternate;
+        info = other;
+        this.ctx.counters.add('image_url:alternate');
+      }
+    }
+    return info;
+  }
+
   /** Fill the document's image segments and signals; decide NSFW and image-count drops. */
   async processDoc(doc: Doc) {
     const cfg = this.cfg;
     const images = doc.segments.filter((s) => s.kind === 'image');
-    await Promise.all(images.map(async (seg) => applyInfo(seg, seg.url ? await this.lookup(seg.url) : rejectedInfo('fetch:no_url'))));
-    for (const seg of images) {
+    const infos = await Promise.all(images.map((seg) => this.resolveSegment(seg)));
+    images.forEach((seg, i) => {
+      const info = infos[i]!;
+      applyInfo(seg, info);
+      this.ctx.counters.add(`image:${info.reason ?? 'ok'}`);
+      if (info.source) this.ctx.counters.add(`image_from:${info.source}`);
       const px = seg.image_id ? this.modelPixels.get(seg.image_id) : undefined;
       if (px) seg.visual = { ...(seg.visual ?? {}), pixels: px };
-    }
+    });
     let kept = 0;
     let filtered = 0;
     let porn: number | null = null;
@@ -342,6 +380,11 @@ class UnitImages {
     if (kept > cfg.maxImagesPerDoc) return drop('too_many_images', `${kept} usable images (max ${cfg.maxImagesPerDoc})`);
     return doc;
   }
+}
+
+/** The bytes were never had (as opposed to had and refused: decode:*, filter:*). */
+function couldNotBeHad(info: ImageInfo): boolean {
+  return info.reason !== null && (info.reason.startsWith('fetch:') || info.reason.startsWith('warc:'));
 }
 
 /** Long data: URLs are not worth a table cell: keep the media type only. */

@@ -4,7 +4,7 @@
  * only headers (bodies are skipped); bytes are read on demand by seeking to the record's offset.
  */
 import { createReadStream } from 'node:fs';
-import { WARCParser, type WARCRecord } from 'warcio';
+import { WARCParser, parseRecord, records, type WARCRecord } from '../lib/warc-parser.ts';
 
 export interface WarcImageRef {
   file: string;
@@ -61,7 +61,7 @@ export class WarcImageIndex {
     const parser = new WARCParser(stream);
     try {
       for (;;) {
-        const record = await parser.parse();
+        const record = await parseRecord(parser);
         if (!record) break;
         const ref = this.imageRef(record, file, parser.offset);
         // The first capture of a URL wins (a crawl records the same image once per visit).
@@ -105,7 +105,7 @@ export class WarcImageIndex {
     if (!this.unseekable.has(ref.file)) {
       const stream = createReadStream(ref.file, { start: ref.offset });
       try {
-        const record = await new WARCParser(stream).parse();
+        const record = await parseRecord(new WARCParser(stream));
         if (record && urlKey(record.warcTargetURI ?? '') === key) return Buffer.from(await record.readFully(true));
       } catch {
         // fall through to a scan
@@ -117,7 +117,7 @@ export class WarcImageIndex {
     // Whole-file gzip: offsets are not member boundaries; find the record from the start.
     const stream = createReadStream(ref.file);
     try {
-      for await (const record of new WARCParser(stream)) {
+      for await (const record of records(new WARCParser(stream))) {
         if (record.warcType === 'response' || record.warcType === 'resource') {
           if (urlKey(record.warcTargetURI ?? '') === key) return Buffer.from(await record.readFully(true));
         }

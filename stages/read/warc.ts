@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { WARCParser, type WARCRecord } from 'warcio';
+import { WARCParser, parseRecord, type WARCRecord } from '../lib/warc-parser.ts';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
@@ -175,15 +175,14 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
     ctx.log(`${path}: ${format === 'unknown' ? 'not a WARC file' : `${format.toUpperCase()} files are not supported yet`}; skipped`);
     return null;
   }
-  // warcio prints Content-Length mismatches with console.warn; count them instead of spamming stderr.
-  const warn = console.warn;
+  // warcio warns about a Content-Length that is too small while finding the next record: count it,
+  // and remember it (the record after one is not a clean resume point).
   let lengthMismatch = false;
-  console.warn = (...args: unknown[]) => {
-    const msg = String(args[0] ?? '');
+  const onWarning = (msg: string) => {
     if (msg.includes('Content-Length')) {
       ctx.counters.add('warning:content_length_mismatch');
       lengthMismatch = true;
-    } else warn(...args);
+    } else ctx.log(`${path}: warcio: ${msg.slice(0, 300)}`);
   };
   const stream = createReadStream(path, { start });
   const parser = new WARCParser(stream);
@@ -194,7 +193,7 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
     let record: WARCRecord | null;
     for (;;) {
       try {
-        record = await parser.parse();
+        record = await parseRecord(parser, onWarning);
       } catch (err) {
         ctx.counters.add('error:warc_parse');
         ctx.log(`${path}: WARC parse error after offset ${start + parser.offset}: ${(err as Error).message}`);
@@ -295,7 +294,6 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
       };
     }
   } finally {
-    console.warn = warn;
     stream.destroy(); // also when the consumer stops early (a page limit, a checkpoint): no open file left behind
   }
 }

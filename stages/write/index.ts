@@ -14,12 +14,20 @@ import { Db, ParquetTableWriter, type Row } from '../lib/duckdb.ts';
 export interface WriteConfig {
   /** Rows per Parquet shard; a unit with more rows writes several. It also bounds the rows buffered in memory. */
   shardRows: number;
+  /**
+   * A shard is also written once the rows waiting for it hold about this many bytes (strings, BLOBs,
+   * lists), so memory stays bounded when rows are large: images with their bytes, long documents with
+   * token ids. The estimate counts the JS values handed to DuckDB.
+   */
+  shardBytes: number;
   /** Parquet compression: zstd measured best size/speed here (references/node-ecosystem.md §4.3). */
   compression: 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
 }
 
 export const writeDefaults: WriteConfig = {
   shardRows: 5_000,
+  // 5,000 image rows of 300 kB each would be 1.5 GB; 128 MB keeps a worker's buffered rows small.
+  shardBytes: 128 * 1024 * 1024,
   compression: 'zstd',
 };
 
@@ -40,24 +48,49 @@ export function tableSchemas(signalColumns: ColumnSpec[], side: Record<string, C
 
 const pad = (n: number) => String(n).padStart(5, '0');
 
+/** Rough size of a row's values in bytes: what it costs to hold them until the shard is written. */
+export function approxBytes(v: unknown): number {
+  if (v === null || v === undefined) return 1;
+  if (typeof v === 'string') return v.length;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return 8;
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (Array.isArray(v)) {
+    // Lists of numbers (token ids, positions, histograms) are common and long: no need to walk them.
+    if (v.length > 0 && typeof v[0] === 'number') return 8 * v.length;
+    let n = 8;
+    for (const x of v) n += approxBytes(x);
+    return n;
+  }
+  if (v instanceof Date) return 8;
+  if (typeof v === 'object') {
+    let n = 8;
+    for (const x of Object.values(v)) n += approxBytes(x);
+    return n;
+  }
+  return 8;
+}
+
 class ShardedTable {
   private seq = 0;
+  private bufferedBytes = 0;
   readonly tmpFiles: string[] = [];
   rows = 0;
   constructor(
     private readonly buf: ParquetTableWriter,
     private readonly dir: string,
     private readonly unitId: string,
-    private readonly shardRows: number,
+    private readonly limits: { shardRows: number; shardBytes: number },
   ) {}
 
   async add(values: unknown[]): Promise<void> {
     this.buf.append(values);
     this.rows++;
-    if (this.buf.size >= this.shardRows) await this.flush();
+    this.bufferedBytes += approxBytes(values);
+    if (this.buf.size >= this.limits.shardRows || this.bufferedBytes >= this.limits.shardBytes) await this.flush();
   }
 
   async flush(): Promise<void> {
+    this.bufferedBytes = 0;
     if (this.buf.size === 0) return;
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.tmp-${this.unitId}-${pad(this.seq++)}.parquet`);
@@ -118,7 +151,7 @@ export class UnitWriter {
     for (const [name, cols] of all) {
       const buf = await ParquetTableWriter.create(db, cols, cfg.compression);
       w.buffers.push(buf);
-      w.tables.set(name, new ShardedTable(buf, join(outDir, name), unitId, cfg.shardRows));
+      w.tables.set(name, new ShardedTable(buf, join(outDir, name), unitId, cfg));
     }
     return w;
   }

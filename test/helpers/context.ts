@@ -19,6 +19,7 @@ export function testContext(config: Config = loadConfig(), unit = 'test'): TestC
     emit: (table, row) => rows.push({ table, row }),
     resources: new Map(),
     unit,
+    segment: `${unit}#0`,
     signal: new AbortController().signal,
     log: () => {},
     rejects,

@@ -1,0 +1,57 @@
+/**
+ * What a run leaves in its output dir besides the Parquet files: the completion markers
+ * (`_done/<unit-id>.json`), the in-unit checkpoints (`_checkpoints/<unit-id>.json`) and the ids and
+ * hashes that name them. Kept apart from pipeline/unit.ts so that the main thread of `corpus run`
+ * does not load the stages (only the workers do).
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+
+export const TOOL_VERSION = '0.1.0';
+
+/** Completion marker of a unit: `_done/<unit-id>.json`. */
+export interface UnitMarker {
+  unit: string;
+  unitId: string;
+  /** Output files, relative to the output dir. */
+  files: string[];
+  rows: Record<string, number>;
+  bytes: number;
+  seconds: number;
+  stats: StatRow[];
+  /** Checkpoint segments the unit was written in, and how many times it was resumed from one. */
+  segments: number;
+  resumes: number;
+  finishedAt: string;
+}
+
+export type StatRow = { stage: string; counter: string; value: number };
+
+export function unitId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
+export function configHash(config: Config): string {
+  // `run.limit` changes what is read, everything else changes what is produced: both count.
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}
+
+export async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  await writeFile(tmp, JSON.stringify(value, null, 2));
+  await rename(tmp, path);
+}
+
+export const markerPath = (out: string, id: string) => join(out, '_done', `${id}.json`);
+export const checkpointPath = (out: string, id: string) => join(out, '_checkpoints', `${id}.json`);
+
