@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { Doc, Segment } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { createDetector, identify, langidDefaults, type Detector } from '../stages/langid/index.ts';
@@ -54,6 +55,32 @@ describe('signals', () => {
     expect(charRepetition('ab'.repeat(50))).toBeCloseTo(46 / 91);
     expect(wordRepetition('a b c d e a b c d e'.split(' '))).toBeCloseTo(2 / 6);
     expect(wordRepetition('one two three four five six'.split(' '))).toBe(0);
+  });
+
+  it('hashed n-gram counting equals counting the n-gram strings (property)', () => {
+    // The obvious definition, as OBELICS writes it: n-grams as strings of code points.
+    const charRef = (text: string, n = 10) => {
+      const cs = [...text];
+      if (cs.length < n) return 0;
+      const f = new Map<string, number>();
+      for (let i = 0; i + n <= cs.length; i++) f.set(cs.slice(i, i + n).join(''), (f.get(cs.slice(i, i + n).join('')) ?? 0) + 1);
+      const counts = [...f.values()].sort((a, b) => b - a);
+      const k = Math.min(Math.floor(Math.sqrt(counts.length)), counts.length - counts.filter((c) => c === 1).length);
+      return counts.slice(0, k).reduce((a, b) => a + b, 0) / (cs.length - n + 1);
+    };
+    const wordRef = (ws: string[], n = 5) => {
+      if (ws.length < n) return 0;
+      const f = new Map<string, number>();
+      for (let i = 0; i + n <= ws.length; i++) f.set(ws.slice(i, i + n).join('\u0000'), (f.get(ws.slice(i, i + n).join('\u0000')) ?? 0) + 1);
+      let r = 0;
+      for (const c of f.values()) if (c > 1) r += c;
+      return r / (ws.length - n + 1);
+    };
+    // Small alphabets so that repeats are common; astral characters to exercise code points.
+    const text = fc.array(fc.constantFrom('a', 'b', 'c', ' ', 'é', '中', '😀'), { maxLength: 300 }).map((a) => a.join(''));
+    fc.assert(fc.property(text, (t) => charRepetition(t) === charRef(t)), { numRuns: 300 });
+    const ws = fc.array(fc.constantFrom('the', 'cat', 'sat', 'on', 'mat'), { maxLength: 80 });
+    fc.assert(fc.property(ws, (w) => wordRepetition(w) === wordRef(w)), { numRuns: 300 });
   });
 
   it('gives short paragraphs the OBELICS punctuation escape', () => {

@@ -8,20 +8,49 @@ import { iso6393To1 } from 'iso-639-3';
 import { hasLetter } from '../lib/text.ts';
 
 /**
+ * Counts of the n-grams of a sequence of integer symbols (code points, word ids), keyed by a 53-bit
+ * hash of the n symbols: numeric keys are many times faster than building an n-gram string per
+ * position, and two independent 32-bit hashes make a collision among a document's n-grams
+ * vanishingly unlikely (~n²/2^54).
+ */
+function ngramCounts(symbols: ArrayLike<number>, n: number): Map<number, number> {
+  const freq = new Map<number, number>();
+  for (let i = 0; i + n <= symbols.length; i++) {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let j = i; j < i + n; j++) {
+      const c = symbols[j]!;
+      h1 = Math.imul(h1 ^ c, 0x9e3779b1);
+      h2 = Math.imul(h2 + c, 0x85ebca77) ^ (h2 >>> 13);
+    }
+    const key = (h1 >>> 0) * 2 ** 21 + (h2 >>> 11);
+    freq.set(key, (freq.get(key) ?? 0) + 1);
+  }
+  return freq;
+}
+
+/** Code points of a text (OBELICS, in Python, counts code points, not UTF-16 units). */
+function codePoints(text: string): Uint32Array {
+  const out = new Uint32Array(text.length);
+  let k = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.codePointAt(i)!;
+    out[k++] = c;
+    if (c > 0xffff) i++;
+  }
+  return out.subarray(0, k);
+}
+
+/**
  * OBELICS char-repetition: over character n-grams (n = 10), the share of all n-gram occurrences
  * taken by the k most frequent, k = min(floor(sqrt(#distinct)), #distinct - #seen-once).
  */
 export function charRepetition(text: string, n = 10): number {
-  // n-grams of code points, as OBELICS (Python) counts them; substring is the fast path without surrogates.
-  const chars: string[] | string = /[\uD800-\uDFFF]/.test(text) ? [...text] : text;
+  const chars = codePoints(text);
   if (chars.length < n) return 0;
-  const freq = new Map<string, number>();
-  for (let i = 0; i + n <= chars.length; i++) {
-    const g = typeof chars === 'string' ? chars.substring(i, i + n) : chars.slice(i, i + n).join('');
-    freq.set(g, (freq.get(g) ?? 0) + 1);
-  }
-  const counts = [...freq.values()].sort((a, b) => b - a);
-  const once = counts.filter((c) => c === 1).length;
+  const counts = [...ngramCounts(chars, n).values()].sort((a, b) => b - a);
+  let once = 0;
+  for (const c of counts) if (c === 1) once++;
   const k = Math.min(Math.floor(Math.sqrt(counts.length)), counts.length - once);
   const total = chars.length - n + 1;
   let top = 0;
@@ -32,13 +61,15 @@ export function charRepetition(text: string, n = 10): number {
 /** OBELICS word-repetition: share of word n-gram occurrences (n = 5) whose n-gram occurs more than once. */
 export function wordRepetition(words: string[], n = 5): number {
   if (words.length < n) return 0;
-  const freq = new Map<string, number>();
-  for (let i = 0; i + n <= words.length; i++) {
-    const g = words.slice(i, i + n).join(' ');
-    freq.set(g, (freq.get(g) ?? 0) + 1);
-  }
+  const ids = new Map<string, number>();
+  const seq = new Uint32Array(words.length);
+  words.forEach((w, i) => {
+    let id = ids.get(w);
+    if (id === undefined) ids.set(w, (id = ids.size));
+    seq[i] = id;
+  });
   let repeated = 0;
-  for (const c of freq.values()) if (c > 1) repeated += c;
+  for (const c of ngramCounts(seq, n).values()) if (c > 1) repeated += c;
   return repeated / (words.length - n + 1);
 }
 

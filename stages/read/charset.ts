@@ -5,6 +5,7 @@
  * Labels are decoded with TextDecoder (Node has full ICU: gbk, gb18030, shift_jis, euc-kr, big5,
  * windows-125x, koi8-r ...), falling back to iconv-lite for labels TextDecoder lacks.
  */
+import { isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 
@@ -35,12 +36,11 @@ export function metaCharset(b: Uint8Array): string | null {
   return m ? m[1]!.toLowerCase() : null;
 }
 
-function tryDecode(bytes: Uint8Array, label: string, fatal = false): string | null {
-  // A page that declares UTF-16 in <meta> is ASCII-compatible in fact (WHATWG: treat as UTF-8).
+function tryDecode(bytes: Uint8Array, label: string): string | null {
   try {
-    return new TextDecoder(label, { fatal }).decode(bytes);
+    return new TextDecoder(label).decode(bytes);
   } catch {
-    if (fatal) return null;
+    // a label TextDecoder does not know: try iconv-lite
   }
   if (iconv.encodingExists(label)) {
     try {
@@ -59,8 +59,17 @@ function hasMultibyteUtf8(bytes: Uint8Array): boolean {
   return n >= 8;
 }
 
+/**
+ * Node's native check (simdutf): ~2,000x faster here than a fatal TextDecoder, which goes through ICU
+ * (23 ms for a 272 kB page) and was the largest single cost of reading.
+ */
 function isValidUtf8(bytes: Uint8Array): boolean {
-  return tryDecode(bytes, 'utf-8', true) !== null;
+  return isUtf8(bytes);
+}
+
+/** Bytes known to be valid UTF-8 (and without a BOM: that case is handled first) -> text. */
+function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 export function decodeHtml(
@@ -81,7 +90,7 @@ export function decodeHtml(
   if (hasMultibyteUtf8(bytes) && isValidUtf8(bytes)) {
     const declared = candidates.find(([l]) => l)?.[0];
     if (declared && declared !== 'utf-8' && declared !== 'utf8') {
-      return { text: tryDecode(bytes, 'utf-8')!, charset: 'utf-8', source: 'detected' };
+      return { text: utf8Text(bytes), charset: 'utf-8', source: 'detected' };
     }
   }
   for (const [label, source] of candidates) {
@@ -89,13 +98,13 @@ export function decodeHtml(
     const l = label.startsWith('utf-16') && source === 'meta' ? 'utf-8' : label;
     // Declared UTF-8 that is not valid UTF-8 is a common lie: fall through to detection.
     if (l === 'utf-8' || l === 'utf8') {
-      if (isValidUtf8(bytes)) return { text: tryDecode(bytes, 'utf-8')!, charset: 'utf-8', source };
+      if (isValidUtf8(bytes)) return { text: utf8Text(bytes), charset: 'utf-8', source };
       continue;
     }
     const text = tryDecode(bytes, l);
     if (text !== null) return { text, charset: l, source };
   }
-  if (isValidUtf8(bytes)) return { text: tryDecode(bytes, 'utf-8')!, charset: 'utf-8', source: 'default' };
+  if (isValidUtf8(bytes)) return { text: utf8Text(bytes), charset: 'utf-8', source: 'default' };
   const detected = chardet.detect(bytes.subarray(0, 64 * 1024))?.toLowerCase() ?? null;
   if (detected) {
     const text = tryDecode(bytes, detected);
