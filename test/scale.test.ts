@@ -74,7 +74,7 @@ describe('same rows whatever the parallelism', () => {
 
   it('--workers 1, --workers 2 and --world-size 3 (three runs into one dir) write the same rows', async () => {
     const w1 = await outputRows(outs.w1!);
-    expect(w1.docs.length).toBeGreaterThan(100);
+    expect(w1.docs.length).toBeGreaterThan(90);
     expect(w1.rejects.length).toBeGreaterThan(50);
     const ids = w1.docs.map((d) => d.doc_id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -222,7 +222,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // splits off more cleanly than one of the article's own sections does.
   const titleVector = doc.title ? termVector(contentWords(doc.title, stop)) : EMPTY_VECTOR;
   const splitNodes = [...(titleVector.norm > 0 ? [titleVector] : []), ...judged.map((i) => vectors[i]!)];
-  const textSplit = judged.length >= 4 ? minBlockNormalizedCut(splitNodes, cfg) : null;
+  const textSplit = judged.length >= 4 ? minBlockNormalizedCut(splitNodes, cfg, titleVector.norm > 0) : null;
   const textAdjacent = mean(adjacent);
   const textCentroid = mean(centroidSims);
   // Two paragraphs that share nothing may be a heading and a note; from three on it means something.
@@ -403,17 +403,24 @@ function mapModel(cos: number, cfg: MeasureConfig): number {
  * so that a lone paragraph with no links is not a "clean split"). Near 0 when a block of paragraphs
  * talks among itself and not with the rest (a foreign passage, two articles glued together); around
  * 1 or more for a document whose parts all share words. Both sides must have at least 2 paragraphs.
- * Long documents are first grouped into at most 64 runs of consecutive paragraphs.
+ * The block is the minority (at most half the paragraphs): a foreign passage is inserted into a host
+ * document, and without the cap the whole body of an article could split off from a title and a
+ * footer that merely share the site's name. With `headed`, the first node is the title: it always
+ * stays with the host. Long documents are first grouped into at most 64 runs of consecutive paragraphs.
  */
-export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<MeasureConfig, 'splitSmoothing'>): number | null {
+export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<MeasureConfig, 'splitSmoothing'>, headed = false): number | null {
   const MAX_NODES = 64;
-  let nodes = paragraphs;
+  const head = headed ? paragraphs.slice(0, 1) : [];
+  let nodes = headed ? paragraphs.slice(1) : paragraphs;
   if (nodes.length > MAX_NODES) {
     const per = Math.ceil(nodes.length / MAX_NODES);
     const src = nodes;
     nodes = [];
     for (let i = 0; i < src.length; i += per) nodes.push(sumVectors(src.slice(i, i + per)));
   }
+  const maxBlock = Math.ceil(nodes.length / 2);
+  nodes = [...head, ...nodes];
+  const first = head.length; // blocks start after the title
   const n = nodes.length;
   if (n < 4) return null;
   // 2-D prefix sums of the weight matrix: internal weight of any block in O(1).
@@ -437,8 +444,8 @@ export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<Measur
   const block = (a: number, b: number) =>
     P[b * (n + 1) + b]! - P[a * (n + 1) + b]! - P[b * (n + 1) + a]! + P[a * (n + 1) + a]!;
   let best = Infinity;
-  for (let a = 0; a < n; a++) {
-    for (let b = a + 2; b <= n; b++) {
+  for (let a = first; a < n; a++) {
+    for (let b = a + 2; b <= Math.min(n, a + maxBlock); b++) {
       if (n - (b - a) < 2) continue;
       const volA = degPrefix[b]! - degPrefix[a]!;
       const volB = total - volA;
