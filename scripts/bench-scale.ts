@@ -116,7 +116,7 @@ async function measure(name: string, inputs: string[], workers: number): Promise
   for (const i of inputs) bytes += await size(i);
   const loadBefore = load();
   const t0 = performance.now();
-  const child = spawn('node', [BIN, 'run', ...inputs, '--out', out, '--workers', String(workers), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('node', [BIN, 'run', ...inputs, '--out', out, '--workers', String(workers), '--quiet', '--offline'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b) => (stderr += b));
   const exited = once(child, 'exit');
@@ -147,7 +147,7 @@ async function measure(name: string, inputs: string[], workers: number): Promise
 }
 
 const files = await build();
-console.log(`\ncorpus run (all stages of pipeline/stages.ts), child process, RSS sampled every 100 ms over the process tree; 2-core machine shared with other engineers`);
+console.log(`\ncorpus run (all stages of pipeline/stages.ts), child process, RSS sampled every 100 ms over the process tree; --offline (images from the WARCs only: no network here)`);
 const results: Record<string, Measured> = {};
 if (only.has('small')) results.small = await measure(`one ${mb(smallBytes)} file`, [files.small], 1);
 if (only.has('big')) results.big = await measure('one 1 GB file', [files.big], 1);
