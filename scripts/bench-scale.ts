@@ -104,6 +104,9 @@ interface Measured {
   seconds: number;
   docs: number;
   peakRss: number;
+  /** Median and 95th percentile of the RSS samples taken after the first 30 s (models loaded). */
+  p50Rss: number;
+  p95Rss: number;
   cpuSeconds: number;
   loadBefore: string;
   loadAfter: string;
@@ -122,12 +125,14 @@ async function measure(name: string, inputs: string[], workers: number): Promise
   const exited = once(child, 'exit');
   let peakRss = 0;
   let cpuSeconds = 0;
+  const samples: number[] = [];
   let done = false;
   void exited.then(() => (done = true));
   while (!done) {
     const s = await rssAndCpu(await tree(child.pid!));
     if (s.rss > 0) {
       peakRss = Math.max(peakRss, s.rss);
+      if (performance.now() - t0 > 30_000) samples.push(s.rss);
       cpuSeconds = Math.max(cpuSeconds, s.cpu);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -137,11 +142,13 @@ async function measure(name: string, inputs: string[], workers: number): Promise
   if (code !== 0) throw new Error(`${name}: corpus run exited ${code}\n${stderr}`);
   const docs = Number(/(\d+) docs, \d+ rejects/.exec(stderr)?.[1] ?? NaN);
   await rm(out, { recursive: true, force: true });
-  const m = { name, bytes, workers, seconds, docs, peakRss, cpuSeconds, loadBefore, loadAfter: load() };
+  samples.sort((a, b) => a - b);
+  const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0;
+  const m = { name, bytes, workers, seconds, docs, peakRss, p50Rss: q(0.5), p95Rss: q(0.95), cpuSeconds, loadBefore, loadAfter: load() };
   console.log(
     `${name.padEnd(26)} ${mb(bytes).padStart(8)}  ${workers} worker${workers > 1 ? 's' : ' '}  ${seconds.toFixed(0).padStart(5)} s  ` +
       `${(bytes / 1e6 / seconds).toFixed(2).padStart(6)} MB/s  ${(docs / seconds).toFixed(1).padStart(6)} docs/s  ` +
-      `peak RSS ${mb(peakRss).padStart(7)}  CPU ${cpuSeconds.toFixed(0)} s (${(cpuSeconds / seconds).toFixed(2)} cores)  load ${loadBefore} -> ${m.loadAfter}`,
+      `RSS peak ${mb(peakRss).padStart(7)} p95 ${mb(m.p95Rss)} p50 ${mb(m.p50Rss)}  CPU ${cpuSeconds.toFixed(0)} s (${(cpuSeconds / seconds).toFixed(2)} cores)  load ${loadBefore} -> ${m.loadAfter}`,
   );
   return m;
 }
@@ -156,6 +163,8 @@ if (only.has('parts')) results.parts = await measure(`${PARTS} files (same recor
 if (results.small && results.big) {
   const ratio = results.big.peakRss / results.small.peakRss;
   console.log(`RSS, 1 GB vs ${mb(smallBytes)} input (1 worker): ${mb(results.big.peakRss)} vs ${mb(results.small.peakRss)} = ${ratio.toFixed(2)}× (flat within 20%: ${ratio <= 1.2 ? 'yes' : 'NO'})`);
+  const r95 = results.big.p95Rss / results.small.p95Rss;
+  console.log(`RSS p95 after start-up, 1 GB vs ${mb(smallBytes)}: ${mb(results.big.p95Rss)} vs ${mb(results.small.p95Rss)} = ${r95.toFixed(2)}×`);
 }
 if (results.big && results.parts) {
   const speedup = results.parts.bytes / results.parts.seconds / (results.big.bytes / results.big.seconds);
