@@ -222,7 +222,9 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // splits off more cleanly than one of the article's own sections does.
   const titleVector = doc.title ? termVector(contentWords(doc.title, stop)) : EMPTY_VECTOR;
   const splitNodes = [...(titleVector.norm > 0 ? [titleVector] : []), ...judged.map((i) => vectors[i]!)];
-  const textSplit = judged.length >= 4 ? minBlockNormalizedCut(splitNodes, cfg, titleVector.norm > 0) : null;
+  // From 8 paragraphs on: over fewer, an article's own sub-topics cut off as cleanly as a spliced passage
+  // (the sample's 6-paragraph balcony-tomatoes page scored a split of 0.26 and was rejected).
+  const textSplit = judged.length >= 8 ? minBlockNormalizedCut(splitNodes, cfg, titleVector.norm > 0) : null;
   const textAdjacent = mean(adjacent);
   const textCentroid = mean(centroidSims);
   // Two paragraphs that share nothing may be a heading and a note; from three on it means something.
