@@ -16,7 +16,7 @@
 import { readFileSync, readdirSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { WARCParser } from 'warcio';
+import { WARCParser, records } from '../stages/lib/warc-parser.ts';
 import type { Doc } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 
@@ -99,10 +99,9 @@ function imgSources(html: string, base: string): string[] {
 async function archivedImagePages(file: string): Promise<RealImage[][]> {
   const images = new Map<string, RealImage>();
   const pages: { url: string; html: string }[] = [];
-  const origLog = console.log; // warcio reports WARC/0.17 length quirks on stdout
-  console.log = () => {};
-  try {
-    for await (const r of new WARCParser(createReadStream(file))) {
+  {
+    // records(): warcio's Content-Length warnings (WARC/0.17 quirks) are dropped, not printed.
+    for await (const r of records(new WARCParser(createReadStream(file)))) {
       if (r.warcType !== 'response' && r.warcType !== 'resource') continue;
       const ct = r.httpHeaders?.headers.get('content-type') ?? '';
       const url = r.warcTargetURI ?? '';
@@ -113,8 +112,6 @@ async function archivedImagePages(file: string): Promise<RealImage[][]> {
         pages.push({ url, html: await r.contentText() });
       }
     }
-  } finally {
-    console.log = origLog;
   }
   // Each image goes to the first archived page that embeds it: site chrome shared by many pages
   // (logos, buttons) would be removed by image dedup before coherence runs, and must not make two

@@ -19,6 +19,11 @@ export interface ImageCandidate {
 /** How many other URLs of one image are kept: enough for srcset + src, bounded for fetching. */
 const MAX_ALTERNATES = 4;
 
+/** `urls` without duplicates and without `primary`, at most MAX_ALTERNATES, order kept. */
+export function alternatesOf(primary: string, urls: Iterable<string>): string[] {
+  return [...new Set(urls)].filter((u) => u !== primary).slice(0, MAX_ALTERNATES);
+}
+
 /**
  * Lazy-loading attributes that hold the real URL while `src` holds a placeholder, most common first
  * (lazysizes `data-src`, jQuery lazyload `data-original`, WordPress `data-lazy-src`, ...).
@@ -118,8 +123,7 @@ export function imageCandidate(attribs: Record<string, string>): ImageCandidate 
   if (src && !src.startsWith('data:') && isPlaceholderSrc(src)) found.push({ url: src, width: null });
   const first = found[0];
   if (!first) return null;
-  const alternates = [...new Set(found.slice(1).map((c) => c.url))].filter((u) => u !== first.url).slice(0, MAX_ALTERNATES);
-  return { url: first.url, width: first.width ?? declared, alternates };
+  return { url: first.url, width: first.width ?? declared, alternates: alternatesOf(first.url, found.slice(1).map((c) => c.url)) };
 }
 
 /** Resolve against the document base URL (WHATWG); only http(s) URLs are kept. */

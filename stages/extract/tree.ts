@@ -9,7 +9,7 @@
  * gives each run its link density. Nothing here recurses, so nesting depth costs nothing.
  */
 import { saxParse } from './parse.ts';
-import { imageCandidate, isPlaceholderSrc, resolveUrl, declaredSize, type ImageCandidate } from './images.ts';
+import { alternatesOf, imageCandidate, isPlaceholderSrc, resolveUrl, declaredSize, type ImageCandidate } from './images.ts';
 import { classHint, CHROME_TAGS, CHROME_ROLES } from './hints.ts';
 
 export interface Block {
@@ -259,17 +259,14 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       imagesWithoutUrl++;
       return;
     }
-    const alternates: string[] = [];
-    for (const a of cand?.alternates ?? []) {
-      const abs = resolveUrl(a, base());
-      if (abs && abs !== url && !alternates.includes(abs)) alternates.push(abs);
-    }
+    const resolved = (cand?.alternates ?? []).map((a) => resolveUrl(a, base())).filter((u): u is string => u !== null);
+    const alternates = alternatesOf(url, resolved);
     const linkHref = linkHrefs.length ? linkHrefs[linkHrefs.length - 1]! : null;
     const last = items[items.length - 1];
     if (noscriptDepth > 0 && last?.kind === 'image') {
       // The <noscript> copy of the lazy image just before it: its URL is the real one (the <img> may
       // hold a blurred low-resolution preview that is no placeholder by name).
-      last.alternates = [...new Set([...alternates, last.url, ...last.alternates])].filter((u) => u !== url).slice(0, 4);
+      last.alternates = alternatesOf(url, [...alternates, last.url, ...last.alternates]);
       last.url = url;
       last.placeholder = false;
       last.width = cand?.width ?? declaredSize(attribs.width) ?? last.width;
@@ -447,8 +444,8 @@ export function buildTree(html: string, pageUrl: string): PageTree {
           if (best) {
             // Every other URL of the <picture> is an alternate of the chosen one.
             const others = [fromImg, ...p.sources].filter((c): c is ImageCandidate => c !== null && c !== best);
-            const alternates = [...(best.alternates ?? []), ...others.flatMap((c) => [c.url, ...(c.alternates ?? [])])];
-            best = { ...best, alternates: [...new Set(alternates)].filter((u) => u !== best!.url).slice(0, 4) };
+            const urls = [...(best.alternates ?? []), ...others.flatMap((c) => [c.url, ...(c.alternates ?? [])])];
+            best = { ...best, alternates: alternatesOf(best.url, urls) };
           }
           pushImage(best, p.img ?? {}, fromImg === null || isPlaceholderSrc(p.img?.src ?? ''));
           return;

@@ -95,6 +95,7 @@ export function decodeHtml(
   }
   for (const [label, source] of candidates) {
     if (!label) continue;
+    // A page that declares UTF-16 in <meta> is ASCII-compatible in fact (WHATWG: treat as UTF-8).
     const l = label.startsWith('utf-16') && source === 'meta' ? 'utf-8' : label;
     // Declared UTF-8 that is not valid UTF-8 is a common lie: fall through to detection.
     if (l === 'utf-8' || l === 'utf8') {
