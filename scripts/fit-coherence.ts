@@ -150,9 +150,19 @@ async function main() {
     score[name] = p.features.length ? calibrate(fitLogistic(rows, p.features, fill), origs.map((s) => s.signals)) : { bias: 0, weights: {}, fill: {} };
   }
   // How to join the perspectives, and where the alignment scale sits against the text scale (an offset
-  // in standard deviations of the fit originals): the pair with the highest mean AUC over the
-  // corruption kinds of the fit half.
-  const meanAuc = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0) / Object.values(t).length;
+  // in standard deviations of the fit originals): the pair with the highest mean AUC over the corruption
+  // families of the fit half.
+  // Families weigh equally (spliced, swapped, shuffled), not their variants: three splice sizes must
+  // not outvote the two swap sizes.
+  const meanAuc = (t: Record<string, number>) => {
+    const families = new Map<string, number[]>();
+    for (const [kind, v] of Object.entries(t)) {
+      const family = kind.split(' ')[0]!;
+      families.set(family, [...(families.get(family) ?? []), v]);
+    }
+    const means = [...families.values()].map((vs) => vs.reduce((a, b) => a + b, 0) / vs.length);
+    return means.reduce((a, b) => a + b, 0) / means.length;
+  };
   const baseBias = score.alignment.bias;
   let best = { combine: 'min' as CoherenceConfig['combine'], offset: 0, auc: -1, table: {} as Record<string, number> };
   for (const combine of ['min', 'product', 'mean'] as const) {
@@ -187,7 +197,7 @@ async function main() {
     `  // FITTED_SCORE_BEGIN (npx tsx scripts/fit-coherence.ts --seed ${args.seed} --rounds ${args.rounds} --write: logistic\n` +
     `  // regression on the fit half of the eval pages, ${fitPages.length} real readability pages x ${args.rounds} rounds of corruptions;\n` +
     `  // perspectives standardised over the fit originals; combine and alignment offset (${best.offset}) chosen by\n` +
-    `  // the mean AUC over corruption kinds on the fit half. Held-out half: ${fmt(held)})\n` +
+    `  // the mean AUC over corruption families on the fit half. Held-out half: ${fmt(held)})\n` +
     `  score: ${JSON.stringify(score, null, 2).replace(/\n/g, '\n  ').replace(/"(\w+)":/g, '$1:')},\n  combine: '${combine}',\n` +
     `  // FITTED_SCORE_END\n`;
   console.log(block);

@@ -68,6 +68,17 @@ describe('language-aware words', () => {
     expect(fileNameText('https://cdn.example.com/img/3f9a0c2b7d.jpg')).toBe('');
     expect(fileNameText('https://example.com/images/dims?x=1')).toBe('');
   });
+
+  it('reads the picture behind a resizing proxy, and words with a number glued on', () => {
+    // Real URLs from the corpus's readability pages (engadget, wapo-1, nytimes-3).
+    expect(fileNameText('https://o.aolcdn.com/images/dims?thumbnail=980%2C653&quality=80&image_uri=https%3A%2F%2Fs.blogcdn.com%2Fslideshows%2Fimages%2Fslides%2F714%2F208%2F8%2FS7142088%2Fslug%2Fl%2Fxbox-one-x-review-gallery-1-1.jpg&client=cbc79c14efcebee57402&signature=1b9a')).toBe('xbox one review gallery');
+    expect(fileNameText('https://example.com/_next/image?url=%2Fphotos%2Fred-fox.jpg&w=640')).toBe('red fox');
+    expect(fileNameText('https://img.washingtonpost.com/rf/image_1484w/2010-2019/WashingtonPost/2015/03/18/Foreign/Graphics/tunisia600.jpg?uuid=1_yuLs2LEeSHME9HNBbnWQ')).toBe('tunisia');
+    expect(fileNameText('https://static01.nyt.com/images/2017/12/07/nyregion/00winter4/00winter4-articleLarge.jpg?quality=90&auto=webp')).toBe('winter');
+    // ...while ids whose letters and digits alternate stay out.
+    expect(fileNameText('http://imgtech.gmw.cn/attachement/jpg/site2/20170310/448a5bc1e2861a2c4e5929.jpg')).toBe('');
+    expect(fileNameText('https://d262ilb51hltx0.cloudfront.net/max/2000/1*sLDnS1UWEFIS33uLMxq3cw.jpeg')).toBe('');
+  });
 });
 
 describe('visual similarity', () => {
