@@ -72,6 +72,36 @@ export function docRow(doc: Doc, columns: ColumnSpec[]): unknown[] {
   return columns.map((c) => (c.name in base ? base[c.name] : (doc.signals[c.name] ?? null)));
 }
 
+/**
+ * A docs row read back (DuckDB JS values) as a Doc: the inverse of docRow, for steps that rerun stages
+ * on written documents (e.g. `corpus dedup --apply`). Columns that are not base columns become signals;
+ * null segment fields are left out, as the stages that fill them found them. The record id and type of
+ * the provenance are not columns, so they come back as null and 'unknown'.
+ */
+export function docFromRow(row: Record<string, unknown>): Doc {
+  const base = new Set(DOC_BASE_COLUMNS.map((c) => c.name));
+  const signals: Doc['signals'] = {};
+  for (const [k, v] of Object.entries(row)) if (!base.has(k)) signals[k] = v as Doc['signals'][string];
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const segments = ((row.segments as Record<string, unknown>[] | null) ?? []).map((r) => {
+    const seg: Record<string, unknown> = {};
+    for (const f of SEGMENT_FIELDS) if (r[f] !== null && r[f] !== undefined) seg[f] = r[f];
+    return seg as unknown as Doc['segments'][number];
+  });
+  return {
+    id: String(row.doc_id),
+    url: String(row.url ?? ''),
+    domain: String(row.domain ?? ''),
+    title: str(row.title),
+    fetchedAt: str(row.fetched_at),
+    source: { file: String(row.source_file ?? ''), offset: Number(row.source_offset ?? 0), recordId: null, recordType: 'unknown' },
+    lang: str(row.lang),
+    langScore: row.lang_score === null || row.lang_score === undefined ? null : Number(row.lang_score),
+    segments,
+    signals,
+  };
+}
+
 export function createTableSql(name: string, columns: ColumnSpec[]): string {
   return `CREATE TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
 }

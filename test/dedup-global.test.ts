@@ -14,6 +14,7 @@ import { runCorpus } from '../pipeline/run.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { globalDedup } from '../stages/dedup/global.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
+import { packCorpus } from '../pipeline/commands/pack.ts';
 import { CORPUS } from './helpers/context.ts';
 
 const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'wikipedia', 'guardian-1', 'wapo-1', 'lemonde-1', 'medium-3'];
@@ -119,6 +120,53 @@ describe('corpus dedup (global pass over shards)', () => {
     // The signatures are real Parquet columns: UINTEGER[112] per doc.
     const [sig] = await queryCorpus(join(root, 'all'), 'SELECT typeof(minhash) t, len(minhash)::INTEGER n FROM docs LIMIT 1');
     expect(sig).toEqual({ t: 'UINTEGER[]', n: 112 });
+  });
+
+  it('--apply recomputes tokens and positions of the documents it cut, so pack trains on what is left', async () => {
+    const shards = [0, 1, 2, 3].map((i) => join(root, `shard${i}`));
+    const out = join(root, 'g-cmd');
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      expect(await dedupCommand([...shards, '--out', out, '--apply', '-q'])).toBe(0);
+    } finally {
+      process.stderr.write = write;
+    }
+    // Each kept mirror lost its footer (boilerplate): its tokens must be gone from input_ids too.
+    const rows = await queryCorpus(out, `
+      SELECT d.url, d.num_tokens, o.num_tokens AS run_tokens, len(d.segments)::INTEGER AS segs, len(o.segments)::INTEGER AS run_segs,
+             list_sum([coalesce(s.tokens, 0) for s in d.segments])::INTEGER AS segment_tokens, len(d.position_ids)::INTEGER AS positions,
+             d.input_ids = o.input_ids AS same_ids
+      FROM docs d JOIN read_parquet('${root}/shard*/docs/**/part-*.parquet') o USING (doc_id) ORDER BY d.url`);
+    expect(rows).toHaveLength(STEMS.length);
+    for (const r of rows) {
+      expect(r.segs).toBe(Number(r.run_segs) - 1);
+      expect(Number(r.num_tokens)).toBeLessThan(Number(r.run_tokens));
+      expect(r.same_ids).toBe(false);
+      // The per-segment counts, the end-of-document token and the positions all describe the new sequence.
+      expect(Number(r.segment_tokens) + 1).toBe(r.num_tokens);
+      expect(r.positions).toBe(r.num_tokens);
+    }
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const redone = Object.values(summary.retokenized as Record<string, { changed: number; retokenized: number; failed: number }>);
+    expect(redone.reduce((n, r) => n + r.retokenized, 0)).toBe(STEMS.length);
+    expect(redone.reduce((n, r) => n + r.failed, 0)).toBe(0);
+
+    // The same ids as a run over that page published without its footer.
+    const stem = STEMS[0]!;
+    const bare = join(root, 'bare');
+    mkdirSync(bare);
+    writePage(bare, `mirror-${stem}`, `https://mirror.example/copy/${stem}`, '2021-06-01T00:00:00Z', edit(paragraphs(stem), 0.01, 1));
+    await runCorpus({ inputs: [bare], out: join(root, 'bare-run'), config, progress: false, log: () => {} });
+    const ids = async (dir: string) => (await queryCorpus(dir, `SELECT input_ids FROM docs WHERE url = 'https://mirror.example/copy/${stem}'`))[0]?.input_ids;
+    const fresh = await ids(join(root, 'bare-run'));
+    expect(Array.isArray(fresh) && fresh.length).toBeGreaterThan(100);
+    expect(await ids(out)).toEqual(fresh);
+
+    // pack finds every image span where the segments say it is (before the fix, cut documents were dropped as bad_spans).
+    const packed = await packCorpus(out, config.pack);
+    expect(packed.docs.bad_spans).toBe(0);
+    expect(packed.docs.read).toBe(STEMS.length);
   });
 
   it('retunes the near-duplicate threshold from the stored signatures, and says what is wrong with bad input', async () => {

@@ -2,11 +2,16 @@
  * `corpus dedup <out-dir…> --out DIR`: the global dedup pass over shards written by `corpus run`
  * (on one machine or many). Writes removal lists (removals, boilerplate, image_removals,
  * image_clusters) that each shard can be filtered by, and with --apply the filtered docs of every
- * shard under DIR/docs/shard=<name>/, so `corpus query DIR` shows the deduplicated corpus.
+ * shard under DIR/docs/shard=<name>/, so `corpus query DIR` shows the deduplicated corpus; documents
+ * whose segments it cut get their token and position columns recomputed (../retokenize.ts).
  */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse, UsageError } from '../cli.ts';
-import { loadConfig, mergeConfig } from '../config.ts';
-import { GlobalDedupError, globalDedup, shardDedupConfig } from '../../stages/dedup/global.ts';
+import { defaultConfig, loadConfig, mergeConfig, type Config } from '../config.ts';
+import { retokenizeApplied, type RetokenizeResult } from '../retokenize.ts';
+import { GlobalDedupError, globalDedup, parquetGlob, shardDedupConfig } from '../../stages/dedup/global.ts';
 import { describeBanding } from '../../stages/dedup/index.ts';
 
 export async function dedupCommand(argv: string[]): Promise<number> {
@@ -38,6 +43,23 @@ export async function dedupCommand(argv: string[]): Promise<number> {
     if (e instanceof GlobalDedupError) throw new UsageError(e.message);
     throw e;
   }
+  if (values.apply) {
+    const retokenized: Record<string, Omit<RetokenizeResult, 'failed'> & { failed: number }> = {};
+    for (let i = 0; i < positionals.length; i++) {
+      const name = summary.shards[i]!;
+      const applied = join(values.out, 'docs', `shard=${name}`, 'part-0.parquet');
+      const original = await parquetGlob(positionals[i]!, 'docs');
+      if (!original || !existsSync(applied)) continue;
+      const t0 = Date.now();
+      const r = await retokenizeApplied(applied, original, await shardRunConfig(positionals[i]!, values.config));
+      retokenized[name] = { ...r, failed: r.failed.length };
+      if (r.changed) log(`dedup: shard ${name}: ${r.retokenized} of ${r.changed} cut documents retokenized in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const f of r.failed) log(`dedup: shard ${name}: ${f.docId} kept without tokens: ${f.reason}`);
+    }
+    // summary.json gains what was redone, so a later reader knows the token columns are current.
+    const file = join(values.out, 'summary.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), retokenized }, null, 2) + '\n');
+  }
   const r = summary.removals;
   process.stderr.write(
     `dedup: ${summary.nodes} docs in ${summary.shards.length} shards; ${summary.edges.url} URL + ${summary.edges.near} near-duplicate edges, ` +
@@ -46,4 +68,15 @@ export async function dedupCommand(argv: string[]): Promise<number> {
       `${summary.keptDocs} docs kept; ${summary.seconds.toFixed(1)} s -> ${values.out}\n`,
   );
   return 0;
+}
+
+/** The config a shard was run with (its manifest), for redoing its tokens; else --config or the defaults. */
+async function shardRunConfig(dir: string, configFile: string | undefined): Promise<Config> {
+  try {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { config?: unknown };
+    if (m.config) return mergeConfig(structuredClone(defaultConfig), m.config);
+  } catch {
+    /* no manifest: fall through */
+  }
+  return loadConfig(configFile);
 }

@@ -59,7 +59,7 @@ export class GlobalDedupError extends Error {
   override name = 'GlobalDedupError';
 }
 
-async function parquetGlob(dir: string, table: string): Promise<string | null> {
+export async function parquetGlob(dir: string, table: string): Promise<string | null> {
   const p = join(dir, table);
   try {
     const entries = await readdir(p, { recursive: true, withFileTypes: true });
@@ -320,7 +320,8 @@ export async function globalDedup(opts: GlobalDedupOptions): Promise<GlobalDedup
 /**
  * SELECT over a docs relation with the dedup lists applied: removed docs gone; boilerplate
  * paragraphs, logo images and repeated images of one pHash cluster (first kept) cut from segments;
- * num_* recomputed. Token and position columns of later stages are NOT recomputed.
+ * num_* recomputed. Token and position columns of later stages are not touched here: `corpus dedup
+ * --apply` reruns those stages on the cut documents afterwards (pipeline/retokenize.ts).
  */
 export function filteredDocsSql(docs: string, removals: string, boilerplate: string, imageRemovals: string, imageClusters: string): string {
   return `WITH seg AS (
