@@ -11,7 +11,8 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceColumns, coherenceDefaults, coherenceStage, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { fileNameText, imageSite, logisticScore, measureCoherence, minBlockNormalizedCut } from '../stages/coherence/signals.ts';
-import { contentWords, cosine, stopwordsFor, termVector, words } from '../stages/coherence/text.ts';
+import { contentWords, cosine, cosineMatrix, stopwordsFor, termVector, words } from '../stages/coherence/text.ts';
+import fc from 'fast-check';
 import { hamming64, visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
@@ -78,6 +79,19 @@ describe('language-aware words', () => {
     // ...while ids whose letters and digits alternate stay out.
     expect(fileNameText('http://imgtech.gmw.cn/attachement/jpg/site2/20170310/448a5bc1e2861a2c4e5929.jpg')).toBe('');
     expect(fileNameText('https://d262ilb51hltx0.cloudfront.net/max/2000/1*sLDnS1UWEFIS33uLMxq3cw.jpeg')).toBe('');
+  });
+});
+
+describe('cosine matrix', () => {
+  it('equals the pairwise cosine for any set of term vectors (the split graph uses it)', () => {
+    const vocab = ['alpha', 'beta', 'gamma', 'delta', 'eps', 'zeta', 'eta', 'theta'];
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.constantFrom(...vocab), { maxLength: 12 }), { maxLength: 9 }), (docs) => {
+        const vs = docs.map(termVector);
+        const m = cosineMatrix(vs);
+        vs.forEach((a, i) => vs.forEach((b, j) => expect(m[i]![j]).toBeCloseTo(i === j ? 0 : cosine(a, b), 12)));
+      }),
+    );
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { Doc, Segment } from '../../schemas/doc.ts';
 import {
-  EMPTY_VECTOR, containment, contentWords, cosine, leaveOneOutCosine, stopwordsFor, sumVectors, termVector,
+  EMPTY_VECTOR, containment, contentWords, cosine, cosineMatrix, leaveOneOutCosine, stopwordsFor, sumVectors, termVector,
   type TermVector,
 } from './text.ts';
 import { visualFeatures, visualSimilarity, type VisualFeatures } from './visual.ts';
@@ -429,7 +429,7 @@ function mapModel(cos: number, cfg: MeasureConfig): number {
 export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<MeasureConfig, 'splitSmoothing'>, headed = false): number | null {
   // Runs of several paragraphs blur a spliced passage's edges in long articles. AUC of coh_text_score,
   // held-out pages vs 25% spliced from every other page: 0.907 at 64 nodes, 0.917 at 128, 0.923 at 256;
-  // 512 adds nothing to the eval. The O(n^2) graph of 256 nodes costs the stage ~25% of its docs/s.
+  // 512 adds nothing to the eval. The graph's n^2 cosines go through cosineMatrix (integer term ids).
   const MAX_NODES = 256;
   const head = headed ? paragraphs.slice(0, 1) : [];
   let nodes = headed ? paragraphs.slice(1) : paragraphs;
@@ -450,9 +450,8 @@ export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<Measur
   // Smoothing per pair shrinks with n so that every node carries the same total smoothing mass
   // (as if linked to 8 nodes at splitSmoothing), whatever the length of the document.
   const eps = (cfg.splitSmoothing * 8) / (n - 1);
-  const w = (i: number, j: number) => (i === j ? 0 : cosine(nodes[i]!, nodes[j]!) + eps);
-  const W = Array.from({ length: n }, () => new Float64Array(n));
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) W[i]![j] = W[j]![i] = w(i, j);
+  const W = cosineMatrix(nodes);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) W[i]![j]! += eps;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       P[(i + 1) * (n + 1) + j + 1] = W[i]![j]! + P[i * (n + 1) + j + 1]! + P[(i + 1) * (n + 1) + j]! - P[i * (n + 1) + j]!;

@@ -143,6 +143,42 @@ export function cosine(a: TermVector, b: TermVector): number {
   return dot / (a.norm * b.norm);
 }
 
+/**
+ * All pairwise cosines of `vs` (row i, column j; diagonal 0), equal to cosine(vs[i], vs[j]). Terms get
+ * integer ids once and each row is scattered into a dense array, so the n^2 pairs cost array reads
+ * instead of string-keyed map lookups (the split graph of a long article has up to 256 nodes).
+ */
+export function cosineMatrix(vs: TermVector[]): Float64Array[] {
+  const ids = new Map<string, number>();
+  const rows = vs.map((v) => {
+    const idx = new Int32Array(v.tf.size);
+    const w = new Float64Array(v.tf.size);
+    let k = 0;
+    for (const [t, x] of v.tf) {
+      let id = ids.get(t);
+      if (id === undefined) ids.set(t, (id = ids.size));
+      idx[k] = id;
+      w[k++] = v.norm > 0 ? x / v.norm : 0;
+    }
+    return { idx, w };
+  });
+  const n = vs.length;
+  const out = Array.from({ length: n }, () => new Float64Array(n));
+  const dense = new Float64Array(ids.size);
+  for (let i = 0; i < n; i++) {
+    const a = rows[i]!;
+    for (let k = 0; k < a.idx.length; k++) dense[a.idx[k]!] = a.w[k]!;
+    for (let j = i + 1; j < n; j++) {
+      const b = rows[j]!;
+      let dot = 0;
+      for (let k = 0; k < b.idx.length; k++) dot += dense[b.idx[k]!]! * b.w[k]!;
+      out[i]![j] = out[j]![i] = dot;
+    }
+    for (let k = 0; k < a.idx.length; k++) dense[a.idx[k]!] = 0;
+  }
+  return out;
+}
+
 /** Share of `terms` (as a set) found in `vocabulary`: containment, for short anchors like alt text. */
 export function containment(terms: string[], vocabulary: { has(t: string): boolean }): number {
   const uniq = new Set(terms);
