@@ -1,10 +1,14 @@
 /**
- * Image records inside WARC files, indexed by URL: a Common Crawl WARC has no images, but a site
- * crawl (Heritrix, wget --warc, `corpus crawl --images`) has them next to the pages. Scanning reads
- * only headers (bodies are skipped); bytes are read on demand by seeking to the record's offset.
+ * Image records inside WARC (and ARC) files, indexed by URL: a Common Crawl WARC has no images, but a
+ * site crawl (Heritrix, wget --warc, `corpus crawl --images`, the Internet Archive's ARC crawls) has
+ * them next to the pages. Scanning reads only headers (bodies are skipped); bytes are read on demand
+ * by seeking to the record's offset.
  */
 import { createReadStream } from 'node:fs';
 import { WARCParser, parseRecord, records, type WARCRecord } from '../lib/warc-parser.ts';
+import { arcRecords, isArcFile } from '../lib/arc-parser.ts';
+import { parseHttpBlock } from '../lib/http-block.ts';
+import { decodeHttpBody } from '../lib/http-body.ts';
 
 export interface WarcImageRef {
   file: string;
@@ -32,8 +36,9 @@ export function urlKey(url: string): string {
   }
 }
 
+/** An archive whose image records can be indexed: WARC or ARC, plain or gzip. */
 export function isWarcFile(file: string): boolean {
-  return /\.warc(\.gz)?$/i.test(file);
+  return /\.warc(\.gz)?$/i.test(file) || isArcFile(file);
 }
 
 export class WarcImageIndex {
@@ -57,6 +62,7 @@ export class WarcImageIndex {
   }
 
   private async scan(file: string): Promise<void> {
+    if (isArcFile(file)) return this.scanArc(file);
     const stream = createReadStream(file);
     const parser = new WARCParser(stream);
     try {
@@ -75,6 +81,33 @@ export class WarcImageIndex {
     } finally {
       stream.destroy();
     }
+  }
+
+  /** ARC: the crawler's MIME type is on the header line, so blocks are skipped unread; status is checked on read. */
+  private async scanArc(file: string): Promise<void> {
+    try {
+      for await (const r of arcRecords(file)) {
+        const contentType = r.contentType.split(';')[0]!.trim().toLowerCase();
+        if (!/^https?:/i.test(r.url) || !isImageType(contentType)) continue;
+        const key = urlKey(r.url);
+        if (!this.byUrl.has(key)) this.byUrl.set(key, { file, offset: r.offset, contentType, length: r.length });
+      }
+    } catch {
+      // Truncated / corrupt input: keep what was indexed before the damage (the reader counts the error).
+    }
+  }
+
+  /** The image bytes of the ARC record at ref.offset (the HTTP head removed; a non-2xx response is an error). */
+  private async readArc(ref: WarcImageRef, key: string): Promise<Buffer> {
+    for await (const r of arcRecords(ref.file, ref.offset)) {
+      if (urlKey(r.url) !== key) break;
+      const block = await r.read();
+      const http = parseHttpBlock(block);
+      if (!http) throw new Error(`ARC record of ${r.url} has no HTTP response head`);
+      if (http.status === null || http.status < 200 || http.status >= 300) throw new Error(`ARC record of ${r.url}: HTTP ${http.status}`);
+      return Buffer.from(decodeHttpBody(http.body, http.headers).body); // chunked / Content-Encoding undone, as warcio does for WARC
+    }
+    throw new Error(`record of ${key} not found again in ${ref.file}`);
   }
 
   private imageRef(record: WARCRecord, file: string, offset: number): { key: string; ref: WarcImageRef } | null {
@@ -102,6 +135,7 @@ export class WarcImageIndex {
   /** The payload of an indexed record (HTTP chunking and Content-Encoding removed). */
   async read(ref: WarcImageRef, url: string): Promise<Buffer> {
     const key = urlKey(url);
+    if (isArcFile(ref.file)) return this.readArc(ref, key);
     if (!this.unseekable.has(ref.file)) {
       const stream = createReadStream(ref.file, { start: ref.offset });
       try {
@@ -129,7 +163,7 @@ export class WarcImageIndex {
   }
 }
 
-/** Index the image records of several WARC files (non-WARC paths are ignored). */
+/** Index the image records of several WARC / ARC files (other paths are ignored). */
 export async function buildWarcImageIndex(files: string[]): Promise<WarcImageIndex> {
   const index = new WarcImageIndex();
   for (const f of files) if (isWarcFile(f)) await index.addFile(f);

@@ -9,9 +9,11 @@
  * promise chain reaches that callback only. Warnings outside any scope go to console.warn as before.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { WARCParser, type WARCRecord } from 'warcio';
+import { AsyncIterReader, WARCParser, type WARCRecord } from 'warcio';
 
-export { WARCParser, type WARCRecord };
+// AsyncIterReader: the byte reader under WARCParser (gzip members inflated one by one, compressed
+// offsets kept); the ARC reader (stages/read/arc.ts) reads its records with it.
+export { AsyncIterReader, WARCParser, type WARCRecord };
 
 /** What warcio had to say while parsing one record ('Content-Length Too Small: …'). */
 export type WarcWarning = (message: string) => void;

@@ -1,6 +1,6 @@
 /**
  * read: input paths -> units of work -> RawPage.
- * A unit is one archive file (WARC / WARC.gz), or one directory's HTML pages. Units are independent:
+ * A unit is one archive file (WARC / WARC.gz, ARC / ARC.gz), or one directory's HTML pages. Units are independent:
  * a run resumes, shards and parallelises by unit.
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -9,7 +9,9 @@ import { glob } from 'tinyglobby';
 import type { RawPage } from '../../schemas/doc.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
 import { isHtmlFile, readHtmlFile } from './html.ts';
-import { isRecordStartAt, readWarc, type WarcRange } from './warc.ts';
+import { isArcRecordStartAt } from '../lib/arc-parser.ts';
+import { readArc } from './arc.ts';
+import { isRecordStartAt, readWarc, sniffArchive, type WarcRange } from './warc.ts';
 
 export type { WarcRange };
 
@@ -97,7 +99,10 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
  * HTML directories are always read whole.
  */
 export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
-  if (unit.kind === 'archive') return yield* readWarc(unit.files[0]!, ctx, range);
+  if (unit.kind === 'archive') {
+    const path = unit.files[0]!;
+    return (await sniffArchive(path)) === 'arc' ? yield* readArc(path, ctx, range) : yield* readWarc(path, ctx, range);
+  }
   for (const f of unit.files) {
     const page = await readHtmlFile(f, ctx);
     if (page) yield page;
@@ -109,7 +114,8 @@ export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange 
 export async function canResumeAt(unit: Unit, offset: number): Promise<boolean> {
   if (unit.kind !== 'archive' || !Number.isInteger(offset) || offset < 0 || offset >= unit.bytes) return false;
   try {
-    return await isRecordStartAt(unit.files[0]!, offset);
+    const path = unit.files[0]!;
+    return (await sniffArchive(path)) === 'arc' ? await isArcRecordStartAt(path, offset) : await isRecordStartAt(path, offset);
   } catch {
     return false;
   }

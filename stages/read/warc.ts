@@ -7,11 +7,12 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { WARCParser, parseRecord, type WARCRecord } from '../lib/warc-parser.ts';
+import { parseHttpBlock } from '../lib/http-block.ts';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
 import { decodeHtml } from './charset.ts';
-import { decodeHttpBody } from './body.ts';
+import { decodeHttpBody } from '../lib/http-body.ts';
 
 export type ArchiveFormat = 'warc' | 'arc' | 'wacz' | 'unknown';
 
@@ -263,55 +264,24 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
       }
       const headers: Record<string, string> = {};
       if (record.httpHeaders) for (const [k, v] of record.httpHeaders.headers) headers[k.toLowerCase()] ??= v;
-      let body: Uint8Array;
+      let raw: Uint8Array;
       try {
         // Raw payload, decoded by us: warcio's own decoding gives nothing for a cut gzip body.
-        const raw = await record.readFully(false);
+        raw = await record.readFully(false);
         countShortRecord(record, ctx.counters);
-        const decodedBody = decodeHttpBody(raw, headers);
-        body = decodedBody.body;
-        for (const w of decodedBody.warnings) ctx.counters.add(`warning:${w}`);
       } catch (err) {
         ctx.counters.add('error:body_read');
         ctx.reject(shellDoc(url, source, fetchedAt), 'error:body_read', (err as Error).message);
         return null; // the stream is in an unknown state after a failed body read
       }
-      const decoded = decodeHtml(body, {
+      yield httpPage({ url, fetchedAt, source, status: Number.isFinite(status) ? status : null, headers, body: raw }, ctx, {
         contentType,
         hint: record.warcHeader('WARC-Identified-Content-Charset') ?? null,
       });
-      ctx.counters.add(`charset:${decoded.source}`);
-      yield {
-        url,
-        fetchedAt,
-        status: Number.isFinite(status) ? status : null,
-        headers,
-        html: decoded.text,
-        charset: decoded.charset,
-        charsetSource: decoded.source,
-        bytes: body.length,
-        source,
-      };
     }
   } finally {
     stream.destroy(); // also when the consumer stops early (a page limit, a checkpoint): no open file left behind
   }
-}
-
-/** Split a raw HTTP response block into status, headers and body (for records warcio could not type). */
-export function parseHttpBlock(block: Uint8Array): { status: number | null; headers: Record<string, string>; body: Uint8Array } | null {
-  const buf = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) return null;
-  const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
-  const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(lines[0] ?? '');
-  if (!m) return null;
-  const headers: Record<string, string> = {};
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] ??= l.slice(i + 1).trim();
-  }
-  return { status: Number(m[1]), headers, body: block.subarray(end + 4) };
 }
 
 async function* recoveredResponse(record: WARCRecord, url: string, offset: number, path: string, ctx: StageContext): AsyncGenerator<RawPage> {
@@ -327,19 +297,32 @@ async function* recoveredResponse(record: WARCRecord, url: string, offset: numbe
     ctx.reject(shellDoc(url, source, fetchedAt), `http_status_${http.status}`, 'record recovered after a Content-Length mismatch');
     return;
   }
-  const { body, warnings } = decodeHttpBody(http.body, http.headers);
+  yield httpPage({ url, fetchedAt, source, status: http.status, headers: http.headers, body: http.body }, ctx);
+}
+
+/**
+ * A page from an HTTP response of an archive record: the body's transfer and content encodings
+ * undone (warnings counted), then its charset found and decoded (counted by where it came from).
+ * `headers` are lower-cased; `charset.contentType` defaults to the response's own Content-Type.
+ */
+export function httpPage(
+  r: { url: string; fetchedAt: string | null; source: RawPage['source']; status: number | null; headers: Record<string, string>; body: Uint8Array },
+  ctx: StageContext,
+  charset: { contentType?: string | null; hint?: string | null } = {},
+): RawPage {
+  const { body, warnings } = decodeHttpBody(r.body, r.headers);
   for (const w of warnings) ctx.counters.add(`warning:${w}`);
-  const decoded = decodeHtml(body, { contentType: http.headers['content-type'] });
+  const decoded = decodeHtml(body, { contentType: charset.contentType ?? r.headers['content-type'] ?? null, hint: charset.hint ?? null });
   ctx.counters.add(`charset:${decoded.source}`);
-  yield {
-    url,
-    fetchedAt,
-    status: http.status,
-    headers: http.headers,
+  return {
+    url: r.url,
+    fetchedAt: r.fetchedAt,
+    status: r.status,
+    headers: r.headers,
     html: decoded.text,
     charset: decoded.charset,
     charsetSource: decoded.source,
     bytes: body.length,
-    source,
+    source: r.source,
   };
 }
