@@ -25,15 +25,17 @@ export interface RetokenizeResult {
   failed: { docId: string; reason: string }[];
 }
 
-/** Documents are read and rewritten this many at a time (bounded memory whatever the shard size). */
-const BATCH = 256;
+/** Redone rows buffered before they are written out as one Parquet part (bounded memory). */
+const ROWS_PER_PART = 2000;
 
 /**
  * @param applied  the docs file `corpus dedup --apply` wrote for one shard (rewritten in place)
  * @param original Parquet glob of that shard's docs as `corpus run` wrote them
  * @param config   the shard's run config (tokenizer, markers, δ seed)
+ * @param opts.rowsPerPart redone rows per temporary Parquet part (default 2000)
  */
-export async function retokenizeApplied(applied: string, original: string, config: Config): Promise<RetokenizeResult> {
+export async function retokenizeApplied(applied: string, original: string, config: Config, opts: { rowsPerPart?: number } = {}): Promise<RetokenizeResult> {
+  const rowsPerPart = opts.rowsPerPart ?? ROWS_PER_PART;
   const db = await Db.open();
   const result: RetokenizeResult = { changed: 0, retokenized: 0, failed: [] };
   try {
@@ -55,7 +57,10 @@ export async function retokenizeApplied(applied: string, original: string, confi
     const resources = new Map<string, unknown>();
     for (const s of stages) await s.open?.(config, resources);
     const tokenColumns = new Set(stages.flatMap((s) => (s.columns ?? []).map((c) => c.name)));
-    const writer = await ParquetTableWriter.create(db, columns);
+    // Rows are streamed from one database and buffered for writing in another: a streaming result
+    // stays valid only while its connection runs nothing else.
+    const writerDb = await Db.open();
+    const writer = await ParquetTableWriter.create(writerDb, columns);
     const rejected = new Map<string, string>();
     const ctxFor = (stage: string): StageContext => ({
       config,
@@ -68,9 +73,17 @@ export async function retokenizeApplied(applied: string, original: string, confi
       signal: new AbortController().signal,
       log: () => {},
     });
+    const parts: string[] = [];
+    const flush = async () => {
+      if (writer.size === 0) return;
+      const part = `${applied}.retokenized-${parts.length}.parquet`;
+      await writer.writeTo(part);
+      parts.push(part);
+    };
     try {
-      for (let offset = 0; offset < result.changed; offset += BATCH) {
-        const rows = await db.allJS(`SELECT a.* FROM applied a JOIN (SELECT doc_id FROM changed ORDER BY doc_id LIMIT ${BATCH} OFFSET ${offset}) USING (doc_id) ORDER BY a.doc_id`);
+      // One pass over the shard file (DuckDB chunks of <= 2048 rows); the redone rows go to Parquet
+      // parts of at most ROWS_PER_PART rows, so memory stays bounded however many documents were cut.
+      for await (const rows of db.batches(`SELECT a.* FROM applied a SEMI JOIN changed USING (doc_id) ORDER BY a.doc_id`)) {
         const docs = rows.map(docFromRow);
         let stream: AsyncIterable<Doc> = (async function* () {
           yield* docs.map((d) => ({ ...d, segments: d.segments.map((s) => ({ ...s })), signals: { ...d.signals } }));
@@ -83,27 +96,28 @@ export async function retokenizeApplied(applied: string, original: string, confi
           if (fresh) {
             writer.append(docRow(fresh, columns));
             result.retokenized++;
-            continue;
+          } else {
+            // Never lose the document: keep it without tokens rather than with tokens of text that is gone.
+            result.failed.push({ docId: doc.id, reason: rejected.get(doc.id) ?? 'not returned by the stages' });
+            for (const c of tokenColumns) doc.signals[c] = null;
+            for (const seg of doc.segments) seg.tokens = seg.tiles = seg.delta = null;
+            writer.append(docRow(doc, columns));
           }
-          // Never lose the document: keep it without tokens rather than with tokens of text that is gone.
-          result.failed.push({ docId: doc.id, reason: rejected.get(doc.id) ?? 'not returned by the stages' });
-          for (const c of tokenColumns) doc.signals[c] = null;
-          for (const seg of doc.segments) seg.tokens = seg.tiles = seg.delta = null;
-          writer.append(docRow(doc, columns));
+          if (writer.size >= rowsPerPart) await flush();
         }
       }
-      const redoneFile = `${applied}.retokenized.parquet`;
-      await writer.writeTo(redoneFile);
+      await flush();
       const tmp = `${applied}.tmp`;
       await db.run(`COPY (
           SELECT * FROM applied WHERE doc_id NOT IN (SELECT doc_id FROM changed)
-          UNION ALL BY NAME SELECT * FROM read_parquet(${sqlString(redoneFile)})
+          UNION ALL BY NAME SELECT * FROM read_parquet([${parts.map(sqlString).join(', ')}])
           ORDER BY doc_id
         ) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
       await rename(tmp, applied);
-      await rm(redoneFile, { force: true });
     } finally {
       await writer.dispose();
+      writerDb.close();
+      for (const p of parts) await rm(p, { force: true });
       for (const s of stages) await s.close?.();
     }
     return result;
