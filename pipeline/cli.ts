@@ -18,7 +18,7 @@ type Command = (argv: string[]) => Promise<number>;
 const USAGE = `usage: corpus <command> [options]
 
 commands:
-  run <inputs…> --out DIR     run the pipeline over WARC or ARC files, HTML files, directories or quoted globs
+  run <inputs…> --out DIR     run the pipeline over WARC, ARC or WACZ files, HTML files, directories or quoted globs
       [--config f.json] [--limit N] [--force] [--workers N] [--heap-mb MB] [--rank i --world-size n|auto]
       [--quiet] [--pack]
       [--offline] [--allow-private-network]   images: no HTTP (WARC + cache only) / allow fetching from private addresses

@@ -111,9 +111,6 @@ describe('WARC reader on real files', () => {
     expect(pages).toHaveLength(1);
   });
 
-  it('WACZ containers are reported, not crashed on', async () => {
-    expect((await read('webrecorder__pywb/valid_example_1.wacz')).count('error:unsupported_format_wacz')).toBe(1);
-  });
 
   it('non-UTF-8 pages of a multilingual crawl decode to the right script', async () => {
     const { pages } = await read('chatnoir-eu__chatnoir-resiliparse/warcfile.warc.gz');

@@ -30,8 +30,11 @@ describe('corpus run over ../shared/corpus/warc', () => {
     expect(first.unitsTotal).toBe(47);
     expect(first.unitsFailed).toEqual([]);
     const read = first.stats.read!;
-    // STATS.json of the corpus: 1523 records over the WARC files, of which these types.
-    expect(read['records:request']).toBe(557);
+    // STATS.json of the corpus: 1523 records over the WARC files and the WACZ, of which these types
+    // (STATS.json says 559 requests: the one in example-wrong-chunks.warc.gz, whose records are split
+    // across gzip members, is not seen by warcio; test/read.test.ts checks that file's page is read).
+    expect(read['records:request']).toBe(558);
+    expect(read['wacz:warc_entries']).toBe(1);
     expect(read['records:revisit']).toBe(139);
     expect(read['records:arc_response']).toBe(1); // example.arc.gz (ARC, read by stages/read/arc.ts)
     const stats = JSON.parse(await readFile(join(out, 'stats.json'), 'utf8'));
@@ -40,8 +43,7 @@ describe('corpus run over ../shared/corpus/warc', () => {
 
   it('every HTML record is a doc or a reject with a reason; HTML count matches the corpus STATS.json', async () => {
     const expected = JSON.parse(await readFile(join(WARC, 'STATS.json'), 'utf8'))
-      .filter((e: { file: string }) => !e.file.endsWith('.wacz'))
-      .reduce((n: number, e: { html_records: number }) => n + e.html_records, 0) +
+      .reduce((n: number, e: { html_records: number }) => n + e.html_records, 0) + // the WACZ's WARC included
       // STATS.json's counter reads WARC headers only: the one HTML response of example.arc.gz is not in it.
       1;
     expect(first.stats.read!.html).toBe(expected);

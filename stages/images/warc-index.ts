@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { WARCParser, parseRecord, records, type WARCRecord } from '../lib/warc-parser.ts';
 import { arcRecords, isArcFile } from '../lib/arc-parser.ts';
 import { parseHttpBlock } from '../lib/http-block.ts';
+import { zipEntries } from '../lib/zip.ts';
 import { decodeHttpBody } from '../lib/http-body.ts';
 
 export interface WarcImageRef {
@@ -36,9 +37,11 @@ export function urlKey(url: string): string {
   }
 }
 
-/** An archive whose image records can be indexed: WARC or ARC, plain or gzip. */
+const isWaczFile = (file: string) => /\.wacz$/i.test(file);
+
+/** An archive whose image records can be indexed: WARC or ARC (plain or gzip), or WACZ. */
 export function isWarcFile(file: string): boolean {
-  return /\.warc(\.gz)?$/i.test(file) || isArcFile(file);
+  return /\.warc(\.gz)?$/i.test(file) || isArcFile(file) || isWaczFile(file);
 }
 
 export class WarcImageIndex {
@@ -63,13 +66,25 @@ export class WarcImageIndex {
 
   private async scan(file: string): Promise<void> {
     if (isArcFile(file)) return this.scanArc(file);
-    const stream = createReadStream(file);
+    if (isWaczFile(file)) {
+      // The WARCs stored in the ZIP, each a byte range of it: offsets stay offsets in the .wacz.
+      const entries = await zipEntries(file).catch(() => []);
+      for (const e of entries) {
+        if (e.compressionMethod === 0 && /^archive\/.+\.warc(\.gz)?$/i.test(e.name)) await this.scanWarc(file, e.dataStart, e.dataStart + e.compressedSize);
+      }
+      return;
+    }
+    return this.scanWarc(file);
+  }
+
+  private async scanWarc(file: string, start = 0, end?: number): Promise<void> {
+    const stream = createReadStream(file, { start, end: end !== undefined ? end - 1 : undefined });
     const parser = new WARCParser(stream);
     try {
       for (;;) {
         const record = await parseRecord(parser);
         if (!record) break;
-        const ref = this.imageRef(record, file, parser.offset);
+        const ref = this.imageRef(record, file, start + parser.offset);
         // The first capture of a URL wins (a crawl records the same image once per visit).
         if (ref && !this.byUrl.has(ref.key)) this.byUrl.set(ref.key, ref.ref);
         // Drain the body by iterating: warcio's skipFully() hangs at a truncated gzip member

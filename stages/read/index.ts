@@ -1,6 +1,6 @@
 /**
  * read: input paths -> units of work -> RawPage.
- * A unit is one archive file (WARC / WARC.gz, ARC / ARC.gz), or one directory's HTML pages. Units are independent:
+ * A unit is one archive file (WARC / WARC.gz, ARC / ARC.gz, WACZ), or one directory's HTML pages. Units are independent:
  * a run resumes, shards and parallelises by unit.
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import type { StageContext } from '../../pipeline/stage.ts';
 import { isHtmlFile, readHtmlFile } from './html.ts';
 import { isArcRecordStartAt } from '../lib/arc-parser.ts';
 import { readArc } from './arc.ts';
+import { readWacz } from './wacz.ts';
 import { isRecordStartAt, readWarc, sniffArchive, type WarcRange } from './warc.ts';
 
 export type { WarcRange };
@@ -101,7 +102,10 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
 export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   if (unit.kind === 'archive') {
     const path = unit.files[0]!;
-    return (await sniffArchive(path)) === 'arc' ? yield* readArc(path, ctx, range) : yield* readWarc(path, ctx, range);
+    const format = await sniffArchive(path);
+    if (format === 'arc') return yield* readArc(path, ctx, range);
+    if (format === 'wacz') return yield* readWacz(path, ctx); // read whole: no resume points inside a ZIP
+    return yield* readWarc(path, ctx, range);
   }
   for (const f of unit.files) {
     const page = await readHtmlFile(f, ctx);
@@ -115,7 +119,9 @@ export async function canResumeAt(unit: Unit, offset: number): Promise<boolean> 
   if (unit.kind !== 'archive' || !Number.isInteger(offset) || offset < 0 || offset >= unit.bytes) return false;
   try {
     const path = unit.files[0]!;
-    return (await sniffArchive(path)) === 'arc' ? await isArcRecordStartAt(path, offset) : await isRecordStartAt(path, offset);
+    const format = await sniffArchive(path);
+    if (format === 'wacz') return false;
+    return format === 'arc' ? await isArcRecordStartAt(path, offset) : await isRecordStartAt(path, offset);
   } catch {
     return false;
   }

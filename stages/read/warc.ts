@@ -41,10 +41,10 @@ export async function sniffArchive(path: string): Promise<ArchiveFormat> {
   }
 }
 
-async function isGzipFile(path: string): Promise<boolean> {
+async function isGzipFile(path: string, at = 0): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
-    const { buffer } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    const { buffer } = await fh.read(Buffer.alloc(2), 0, 2, at);
     return buffer[0] === 0x1f && buffer[1] === 0x8b;
   } finally {
     await fh.close();
@@ -99,19 +99,31 @@ export async function isRecordStartAt(path: string, offset: number): Promise<boo
   const fh = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, offset);
-    let head = buffer.subarray(0, bytesRead);
-    if (head[0] === 0x1f && head[1] === 0x8b) {
-      const { gunzipSync } = await import('node:zlib');
-      try {
-        head = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
-      } catch {
-        return false;
-      }
-    }
+    let head: Buffer = buffer.subarray(0, bytesRead);
+    if (head[0] === 0x1f && head[1] === 0x8b) head = await gunzipHead(head);
     return head.subarray(0, 5).toString('latin1') === 'WARC/';
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * What the gzip member at the start of `bytes` inflates to, as far as `bytes` go. Streamed, so that
+ * bytes after the member that are not gzip (the next entry of a WACZ's ZIP) end it instead of failing it.
+ */
+async function gunzipHead(bytes: Buffer): Promise<Buffer> {
+  const { createGunzip, constants } = await import('node:zlib');
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const gz = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
+    gz.on('data', (c: Buffer) => out.push(c));
+    gz.on('error', () => resolve(Buffer.concat(out)));
+    gz.on('end', () => resolve(Buffer.concat(out)));
+    // Small writes: zlib emits what a write inflated before it reads the next one, so the member's text
+    // is out before the foreign bytes raise the error.
+    for (let i = 0; i < bytes.length; i += 64) gz.write(bytes.subarray(i, i + 64));
+    gz.end();
+  });
 }
 
 /**
@@ -120,12 +132,12 @@ export async function isRecordStartAt(path: string, offset: number): Promise<boo
  * records that were lost would go uncounted. Gzip: the members from `lastOffset` on must inflate
  * to the end of the file. Returns the problem (an error kind), or null.
  */
-export async function archiveEndProblem(path: string, lastOffset: number, gzip: boolean): Promise<string | null> {
+export async function archiveEndProblem(path: string, lastOffset: number, gzip: boolean, end?: number): Promise<string | null> {
   const fh = await open(path, 'r');
   let head: Buffer;
   let size: number;
   try {
-    size = (await fh.stat()).size;
+    size = end ?? (await fh.stat()).size;
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, lastOffset);
     head = buffer.subarray(0, bytesRead);
   } finally {
@@ -140,7 +152,7 @@ export async function archiveEndProblem(path: string, lastOffset: number, gzip: 
     const { pipeline } = await import('node:stream/promises');
     const discard = new Writable({ write: (_chunk, _enc, done) => done() });
     try {
-      await pipeline(createReadStream(path, { start: lastOffset }), createGunzip(), discard);
+      await pipeline(createReadStream(path, { start: lastOffset, end: size - 1 }), createGunzip(), discard);
       return null;
     } catch (err) {
       return (err as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated_archive' : 'corrupt_gzip';
@@ -161,6 +173,12 @@ export interface WarcRange {
    * member ends only), so such a file has no resume point and is read whole.
    */
   stopAfter?: number;
+  /**
+   * The archive is the bytes [origin, end) of the file rather than the whole file: a WARC stored in a
+   * WACZ (ZIP). Offsets stay offsets in the file.
+   */
+  origin?: number;
+  end?: number;
 }
 
 /**
@@ -168,14 +186,20 @@ export interface WarcRange {
  * Returns the offset it stopped at (see WarcRange.stopAfter), or null at the end of the file.
  */
 export async function* readWarc(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
-  const cfg = ctx.config.read;
-  const start = range.start ?? 0;
   const format = await sniffArchive(path);
   if (format !== 'warc') {
     ctx.counters.add(`error:unsupported_format_${format}`);
-    ctx.log(`${path}: ${format === 'unknown' ? 'not a WARC file' : `${format.toUpperCase()} files are not supported yet`}; skipped`);
+    ctx.log(`${path}: ${format === 'unknown' ? 'not a WARC file' : `${format.toUpperCase()} files are not read here`}; skipped`);
     return null;
   }
+  return yield* readWarcRecords(path, ctx, range);
+}
+
+/** The records of a WARC, whole file or a window of it (range.origin / range.end), without sniffing. */
+export async function* readWarcRecords(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+  const cfg = ctx.config.read;
+  const origin = range.origin ?? 0;
+  const start = Math.max(range.start ?? 0, origin);
   // warcio warns about a Content-Length that is too small while finding the next record: count it,
   // and remember it (the record after one is not a clean resume point).
   let lengthMismatch = false;
@@ -185,7 +209,7 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
       lengthMismatch = true;
     } else ctx.log(`${path}: warcio: ${msg.slice(0, 300)}`);
   };
-  const stream = createReadStream(path, { start });
+  const stream = createReadStream(path, { start, end: range.end !== undefined ? range.end - 1 : undefined });
   const parser = new WARCParser(stream);
   let previousOffset = -1;
   let lastOffset = start;
@@ -201,11 +225,11 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
         return null;
       }
       if (!record) {
-        const gzip = await isGzipFile(path);
+        const gzip = await isGzipFile(path, origin);
         // After a corrupt member warcio goes on reading the rest of the file as plain bytes (its
         // reader's `compressed` drops to null): records after it are lost.
         const wentRaw = gzip && (parser as unknown as { _reader?: { compressed?: unknown } })._reader?.compressed === null;
-        const problem = !parsedAny ? 'no_warc_records' : wentRaw ? 'corrupt_gzip' : await archiveEndProblem(path, lastOffset, gzip);
+        const problem = !parsedAny ? 'no_warc_records' : wentRaw ? 'corrupt_gzip' : await archiveEndProblem(path, lastOffset, gzip, range.end);
         if (problem) {
           ctx.counters.add(`error:${problem}`);
           ctx.log(`${path}: ${problem.replace(/_/g, ' ')}${parsedAny ? ` after the record at byte ${lastOffset}; later records are lost` : ''}`);
