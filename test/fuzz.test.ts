@@ -130,6 +130,36 @@ describe('truncated and bit-flipped WARC.gz (fast-check, seeded by the real malf
   }, 120_000);
 });
 
+describe('truncated and bit-flipped ARC and WACZ (fast-check)', () => {
+  it('the ARC and WACZ readers never throw or hang, and account for every HTML record they see', async () => {
+    // Seeds: a per-record-gzip ARC of real pages (grown from the corpus's example.arc.gz records), the
+    // same ARC uncompressed, and the corpus's real WACZ.
+    const arcGz = await readFile(join(W, 'webrecorder__warcio/example.arc.gz'));
+    const arcText = gunzipSync(arcGz);
+    const many = Buffer.concat([arcGz, ...Array.from({ length: 5 }, () => gzipSync(arcText.subarray(arcText.indexOf('http://'))))]);
+    const seeds = [
+      { name: 'a.arc.gz', bytes: many },
+      { name: 'a.arc', bytes: gunzipSync(many) },
+      { name: 'a.wacz', bytes: await readFile(join(W, 'webrecorder__pywb/valid_example_1.wacz')) },
+    ];
+    let n = 0;
+    const kinds = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(mutation.map((m) => ({ ...m, seed: m.seed % seeds.length })), async (m) => {
+        const seed = seeds[m.seed]!;
+        const path = join(dir, `mutant-${n++}-${seed.name}`);
+        await writeFile(path, mutate(seed.bytes, m));
+        const got = await readArchive(path);
+        expect(got.html).toBe(got.pages + got.rejects);
+        for (const k of Object.keys(got.errors)) kinds.set(k, (kinds.get(k) ?? 0) + 1);
+      }),
+      { numRuns: 150 },
+    );
+    console.log(`${n} ARC/WACZ mutants; error kinds counted: ${JSON.stringify(Object.fromEntries(kinds))}`);
+    expect(kinds.size).toBeGreaterThan(1); // damage was met and counted, not only clean files
+  }, 120_000);
+});
+
 /** A PNG header claiming width x height (no pixel data): what a decompression bomb looks like to a decoder. */
 function pngHeader(width: number, height: number): Buffer {
   const crcTable = Array.from({ length: 256 }, (_, n) => {

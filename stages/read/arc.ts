@@ -71,6 +71,12 @@ export async function* readArc(path: string, ctx: StageContext, range: WarcRange
       }
       yield httpPage({ url: r.url, fetchedAt, source, status: http.status, headers: http.headers, body: http.body }, ctx);
     }
+  } catch (err) {
+    // A corrupt gzip member (warcio's inflater throws): what was read before it stands, the rest of
+    // the file is lost, counted.
+    ctx.counters.add('error:arc_parse');
+    ctx.log(`${path}: ARC read error after the record at byte ${previousOffset}: ${(err as Error).message}; later records are lost`);
+    return null;
   } finally {
     await records.return({ end: 'eof' });
   }
