@@ -8,14 +8,24 @@ import { iso6393To1 } from 'iso-639-3';
 import { hasLetter } from '../lib/text.ts';
 
 /**
- * Counts of the n-grams of a sequence of integer symbols (code points, word ids), keyed by a 53-bit
- * hash of the n symbols: numeric keys are many times faster than building an n-gram string per
- * position, and two independent 32-bit hashes make a collision among a document's n-grams
- * vanishingly unlikely (~n²/2^54).
+ * How often each distinct n-gram of a sequence of integer symbols (code points, word ids) occurs (the
+ * counts only, in no order). N-grams are keyed by two independent 32-bit hashes of their n symbols:
+ * numbers are many times faster than an n-gram string per position, and a collision among a
+ * document's n-grams is vanishingly unlikely (~positions²/2^65).
  */
-function ngramCounts(symbols: ArrayLike<number>, n: number): Map<number, number> {
-  const freq = new Map<number, number>();
-  for (let i = 0; i + n <= symbols.length; i++) {
+function ngramCounts(symbols: ArrayLike<number>, n: number): Uint32Array {
+  const positions = symbols.length - n + 1;
+  if (positions <= 0) return new Uint32Array(0);
+  // Open addressing over typed arrays, keyed by two independent 32-bit hashes (64 bits in all): a JS
+  // Map keyed by large doubles cost 2 ms per page here, most of the quality stage's time.
+  let cap = 16;
+  while (cap < positions * 2) cap *= 2;
+  const mask = cap - 1;
+  const key1 = new Uint32Array(cap);
+  const key2 = new Uint32Array(cap);
+  const count = new Uint32Array(cap);
+  let distinct = 0;
+  for (let i = 0; i < positions; i++) {
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let j = i; j < i + n; j++) {
@@ -23,10 +33,21 @@ function ngramCounts(symbols: ArrayLike<number>, n: number): Map<number, number>
       h1 = Math.imul(h1 ^ c, 0x9e3779b1);
       h2 = Math.imul(h2 + c, 0x85ebca77) ^ (h2 >>> 13);
     }
-    const key = (h1 >>> 0) * 2 ** 21 + (h2 >>> 11);
-    freq.set(key, (freq.get(key) ?? 0) + 1);
+    h1 >>>= 0;
+    h2 >>>= 0;
+    let slot = (h1 ^ (h2 >>> 7)) & mask;
+    while (count[slot] !== 0 && (key1[slot] !== h1 || key2[slot] !== h2)) slot = (slot + 1) & mask;
+    if (count[slot] === 0) {
+      key1[slot] = h1;
+      key2[slot] = h2;
+      distinct++;
+    }
+    count[slot]!++;
   }
-  return freq;
+  const out = new Uint32Array(distinct);
+  let k = 0;
+  for (let slot = 0; slot < cap; slot++) if (count[slot] !== 0) out[k++] = count[slot]!;
+  return out;
 }
 
 /** Code points of a text (OBELICS, in Python, counts code points, not UTF-16 units). */
@@ -48,13 +69,13 @@ function codePoints(text: string): Uint32Array {
 export function charRepetition(text: string, n = 10): number {
   const chars = codePoints(text);
   if (chars.length < n) return 0;
-  const counts = [...ngramCounts(chars, n).values()].sort((a, b) => b - a);
+  const counts = ngramCounts(chars, n).sort(); // ascending (typed array: numeric)
   let once = 0;
   for (const c of counts) if (c === 1) once++;
   const k = Math.min(Math.floor(Math.sqrt(counts.length)), counts.length - once);
   const total = chars.length - n + 1;
   let top = 0;
-  for (let i = 0; i < k; i++) top += counts[i]!;
+  for (let i = 0; i < k; i++) top += counts[counts.length - 1 - i]!;
   return top / total;
 }
 
@@ -69,7 +90,7 @@ export function wordRepetition(words: string[], n = 5): number {
     seq[i] = id;
   });
   let repeated = 0;
-  for (const c of ngramCounts(seq, n).values()) if (c > 1) repeated += c;
+  for (const c of ngramCounts(seq, n)) if (c > 1) repeated += c;
   return repeated / (words.length - n + 1);
 }
 
