@@ -91,7 +91,7 @@ export const coherenceDefaults: CoherenceConfig = {
   // FITTED_SCORE_END
   // Set from whole real pages, not fitted: 0.32 rejects 6 of 184 scored corpus documents (3.3%; every WARC
   // and HTML set of ../shared/corpus, run offline with minScore 0; p02 0.29) and 2 of 133 readability pages;
-  // 0.42 would reject 10%. Retune in SQL: coherence_score < x.
+  // 0.42 would reject 11% (20 of 184). Retune in SQL: coherence_score < x.
   minScore: 0.32,
   // CLIP ViT-B/32: matching pairs ~0.30, unrelated ~0.15 (cosine of normalised embeddings).
   modelCosineRange: [0.15, 0.32],
