@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, UsageError } from '../cli.ts';
-import { defaultConfig, loadConfig, mergeConfig, type Config } from '../config.ts';
+import { loadConfig, mergeConfig, type Config } from '../config.ts';
 import { retokenizeApplied, type RetokenizeResult } from '../retokenize.ts';
 import { GlobalDedupError, globalDedup, parquetGlob, shardDedupConfig } from '../../stages/dedup/global.ts';
 import { describeBanding } from '../../stages/dedup/index.ts';
@@ -86,7 +86,7 @@ export async function dedupCommand(argv: string[]): Promise<number> {
 async function shardRunConfig(dir: string, configFile: string | undefined): Promise<Config> {
   try {
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { config?: unknown };
-    if (m.config) return mergeConfig(structuredClone(defaultConfig), m.config);
+    if (m.config) return loadConfig(undefined, m.config);
   } catch {
     /* no manifest: fall through */
   }

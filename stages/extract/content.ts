@@ -13,17 +13,19 @@
 import type { Block, PageTree } from './tree.ts';
 
 export interface ContentOptions {
-  /** Weight of link text against a run (value = length - linkPenalty * linkText - runCost). */
+  /** Weight of link text against a text run when scoring content. */
   linkPenalty: number;
-  /** Cost of each text run, in characters. */
+  /** Cost of each text run (characters) when scoring content: chrome is made of many tiny pieces. */
   runCost: number;
-  /** A text run whose link text is more than this share of it is navigation, not prose. */
+  /** Inside the content, a line whose link text exceeds this share is navigation ("Read more", tags). */
   maxRunLinkDensity: number;
-  /** A block inside the region whose value is negative and link density above this is pruned. */
+  /** Inside the content, a block with a negative score and link density above this is pruned. */
   maxBlockLinkDensity: number;
-  /** In a block pruned as a link list, images whose declared larger side is at least this stay. */
+  /** In a block pruned as a link list (an infobox, a table of places), images whose declared larger
+   * side is at least this many px stay: they are pictures, not link decoration. */
   minLinkBlockImageSide: number;
-  /** Boilerplate text (chrome, comments, share ...) counts this much per character against a block. */
+  /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
+   * blocks around it (it is pruned from the output anyway). */
   boilerplatePenalty: number;
 }
 

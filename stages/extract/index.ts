@@ -7,11 +7,12 @@ import type { ColumnSpec, Doc, RawPage, Segment } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
 import { docStage, drop } from '../../pipeline/stage.ts';
 import { buildTree, type Block, type Item } from './tree.ts';
-import { selectContent } from './content.ts';
+import { selectContent, type ContentOptions } from './content.ts';
 import { decorativeReason } from './images.ts';
 import { dropLeadingMetadata, dropOrphanHeadings } from './tidy.ts';
 
-export interface ExtractConfig {
+/** Content scoring (ContentOptions, ./content.ts) plus what the stage itself decides. */
+export interface ExtractConfig extends ContentOptions {
   /** Drop a page whose extracted text is shorter than this many characters (reason no_text). */
   minTextChars: number;
   /**
@@ -19,20 +20,6 @@ export interface ExtractConfig {
    * every part of the page that is not chrome (nav, header, footer, aside, forms), in order.
    */
   mainContentOnly: boolean;
-  /** Weight of link text against a text run when scoring content. */
-  linkPenalty: number;
-  /** Cost of each text run (characters) when scoring content: chrome is made of many tiny pieces. */
-  runCost: number;
-  /** Inside the content, a line whose link text exceeds this share is navigation ("Read more", tags). */
-  maxRunLinkDensity: number;
-  /** Inside the content, a block with a negative score and link density above this is pruned. */
-  maxBlockLinkDensity: number;
-  /** In a block pruned as a link list (an infobox, a table of places), images whose declared larger
-   * side is at least this many px stay: they are pictures, not link decoration. */
-  minLinkBlockImageSide: number;
-  /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
-   * blocks around it (it is pruned from the output anyway). */
-  boilerplatePenalty: number;
   /** Drop the headline when it repeats the page title (the document carries `title` anyway). */
   dropTitleHeading: boolean;
   /** Keep images flagged decorative (tracking pixels, icons, avatars, logos, share buttons). */

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { WARCParser, parseRecord, records, type WARCRecord } from '../lib/warc-parser.ts';
 import { arcRecords, isArcFile } from '../lib/arc-parser.ts';
 import { parseHttpBlock } from '../lib/http-block.ts';
-import { zipEntries } from '../lib/zip.ts';
+import { waczWarcEntries } from '../lib/zip.ts';
 import { decodeHttpBody } from '../lib/http-body.ts';
 
 export interface WarcImageRef {
@@ -68,10 +68,8 @@ export class WarcImageIndex {
     if (isArcFile(file)) return this.scanArc(file);
     if (isWaczFile(file)) {
       // The WARCs stored in the ZIP, each a byte range of it: offsets stay offsets in the .wacz.
-      const entries = await zipEntries(file).catch(() => []);
-      for (const e of entries) {
-        if (e.compressionMethod === 0 && /^archive\/.+\.warc(\.gz)?$/i.test(e.name)) await this.scanWarc(file, e.dataStart, e.dataStart + e.compressedSize);
-      }
+      const { stored } = await waczWarcEntries(file).catch(() => ({ stored: [] }));
+      for (const e of stored) await this.scanWarc(file, e.dataStart, e.dataStart + e.compressedSize);
       return;
     }
     return this.scanWarc(file);

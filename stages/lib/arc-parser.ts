@@ -12,9 +12,8 @@
  * reading can start again at any record.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { AsyncIterReader } from './warc-parser.ts';
+import { recordHeadAt } from './archive-head.ts';
 
 export interface ArcHeader {
   url: string;
@@ -97,27 +96,9 @@ export async function* arcRecords(path: string, start = 0): AsyncGenerator<ArcRe
 
 /** Does an ARC record start at byte `offset` (a gzip member, or a plain line, beginning with a header)? */
 export async function isArcRecordStartAt(path: string, offset: number): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2048), 0, 2048, offset);
-    let head = buffer.subarray(0, bytesRead);
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    if (!gzip && offset > 0) {
-      // Plain text: a record starts a line (else any line tail, "ttp://x/ ...", would pass for a header).
-      const before = Buffer.alloc(1);
-      await fh.read(before, 0, 1, offset - 1);
-      if (before[0] !== 0x0a) return false;
-    }
-    if (gzip) {
-      try {
-        head = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: a cut member gives what it has */ });
-      } catch {
-        return false;
-      }
-    }
-    const nl = head.indexOf(0x0a);
-    return nl > 0 && parseArcHeader(head.subarray(0, nl).toString('latin1')) !== null;
-  } finally {
-    await fh.close();
-  }
+  const { head, gzip, before } = await recordHeadAt(path, offset);
+  // Plain text: a record starts a line (else any line tail, "ttp://x/ ...", would pass for a header).
+  if (!gzip && before !== null && before !== 0x0a) return false;
+  const nl = head.indexOf(0x0a);
+  return nl > 0 && parseArcHeader(head.subarray(0, nl).toString('latin1')) !== null;
 }

@@ -57,3 +57,12 @@ export async function zipEntries(path: string): Promise<ZipEntry[]> {
     await fh.close();
   }
 }
+
+/**
+ * The WARCs of a WACZ: its `archive/*.warc(.gz)` entries, `stored` ones (readable in place, as the
+ * spec asks them to be) apart from `deflated` ones.
+ */
+export async function waczWarcEntries(path: string): Promise<{ stored: ZipEntry[]; deflated: ZipEntry[] }> {
+  const warcs = (await zipEntries(path)).filter((e) => /^archive\/.+\.warc(\.gz)?$/i.test(e.name));
+  return { stored: warcs.filter((e) => e.compressionMethod === 0), deflated: warcs.filter((e) => e.compressionMethod !== 0) };
+}

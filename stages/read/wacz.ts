@@ -8,30 +8,28 @@
  */
 import type { RawPage } from '../../schemas/doc.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
-import { zipEntries, type ZipEntry } from '../lib/zip.ts';
+import { waczWarcEntries } from '../lib/zip.ts';
 import { readWarcRecords } from './warc.ts';
 
 export async function* readWacz(path: string, ctx: StageContext): AsyncGenerator<RawPage, null> {
-  let entries: ZipEntry[];
+  let warcs: Awaited<ReturnType<typeof waczWarcEntries>>;
   try {
-    entries = await zipEntries(path);
+    warcs = await waczWarcEntries(path);
   } catch (err) {
     ctx.counters.add('error:bad_zip');
     ctx.log(`${path}: not a readable WACZ (ZIP): ${(err as Error).message}`);
     return null;
   }
-  const warcs = entries.filter((e) => /^archive\/.+\.warc(\.gz)?$/i.test(e.name));
-  if (warcs.length === 0) {
+  if (warcs.stored.length + warcs.deflated.length === 0) {
     ctx.counters.add('error:wacz_without_warcs');
     ctx.log(`${path}: no archive/*.warc(.gz) entry in this WACZ`);
     return null;
   }
-  for (const e of warcs) {
-    if (e.compressionMethod !== 0) {
-      ctx.counters.add('error:wacz_deflated_entry');
-      ctx.log(`${path}: ${e.name} is deflated inside the ZIP (WACZ stores WARCs uncompressed); skipped`);
-      continue;
-    }
+  for (const e of warcs.deflated) {
+    ctx.counters.add('error:wacz_deflated_entry');
+    ctx.log(`${path}: ${e.name} is deflated inside the ZIP (WACZ stores WARCs uncompressed); skipped`);
+  }
+  for (const e of warcs.stored) {
     ctx.counters.add('wacz:warc_entries');
     yield* readWarcRecords(path, ctx, { origin: e.dataStart, start: e.dataStart, end: e.dataStart + e.compressedSize });
   }

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { WARCParser, parseRecord, type WARCRecord } from '../lib/warc-parser.ts';
 import { parseHttpBlock } from '../lib/http-block.ts';
+import { recordHeadAt } from '../lib/archive-head.ts';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
@@ -96,34 +97,8 @@ function header(r: WARCRecord, name: string): string | null {
  * or "WARC/" itself in an uncompressed file? Checked before reading resumes from an offset.
  */
 export async function isRecordStartAt(path: string, offset: number): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, offset);
-    let head: Buffer = buffer.subarray(0, bytesRead);
-    if (head[0] === 0x1f && head[1] === 0x8b) head = await gunzipHead(head);
-    return head.subarray(0, 5).toString('latin1') === 'WARC/';
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * What the gzip member at the start of `bytes` inflates to, as far as `bytes` go. Streamed, so that
- * bytes after the member that are not gzip (the next entry of a WACZ's ZIP) end it instead of failing it.
- */
-async function gunzipHead(bytes: Buffer): Promise<Buffer> {
-  const { createGunzip, constants } = await import('node:zlib');
-  return new Promise((resolve) => {
-    const out: Buffer[] = [];
-    const gz = createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
-    gz.on('data', (c: Buffer) => out.push(c));
-    gz.on('error', () => resolve(Buffer.concat(out)));
-    gz.on('end', () => resolve(Buffer.concat(out)));
-    // Small writes: zlib emits what a write inflated before it reads the next one, so the member's text
-    // is out before the foreign bytes raise the error.
-    for (let i = 0; i < bytes.length; i += 64) gz.write(bytes.subarray(i, i + 64));
-    gz.end();
-  });
+  const { head } = await recordHeadAt(path, offset, 512);
+  return head.subarray(0, 5).toString('latin1') === 'WARC/';
 }
 
 /**
