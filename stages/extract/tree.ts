@@ -377,8 +377,13 @@ export function buildTree(html: string, pageUrl: string): PageTree {
         return;
       }
       if (name === 'picture') {
-        picture = { sources: [], img: null };
-        kinds.push(K_PICTURE);
+        // A <picture> inside another one (broken markup) adds its sources to the outer picture: one
+        // picture, one image, and only the outermost close tag ends it.
+        if (picture) kinds.push(K_INLINE);
+        else {
+          picture = { sources: [], img: null };
+          kinds.push(K_PICTURE);
+        }
         return;
       }
       if (name === 'noscript') {
@@ -434,8 +439,9 @@ export function buildTree(html: string, pageUrl: string): PageTree {
           noscriptDepth--;
           return;
         case K_PICTURE: {
-          const p = picture!;
+          const p = picture;
           picture = null;
+          if (!p) return;
           // The <img>'s own choice, unless a <source> declares a larger width.
           const fromImg = p.img ? imageCandidate(p.img) : null;
           let best = fromImg;
