@@ -22,8 +22,10 @@ commands:
       [--config f.json] [--limit N] [--force] [--workers N] [--heap-mb MB] [--rank i --world-size n|auto]
       [--quiet] [--pack]
       [--offline] [--allow-private-network]   images: no HTTP (WARC + cache only) / allow fetching from private addresses
-  extract <inputs…>           print extracted documents, one JSON line per page (the same extract code)
-      [--url U] [--format jsonl|markdown] [--limit N]
+  extract <inputs…>           print extracted documents, one JSON line per page (the same extract code):
+                              HTML files, .html.gz, directories (recursively), archives; a page that fails
+                              is reported on stderr and the rest go on (exit 1 if any failed)
+      [--format jsonl|markdown|text] [--url U] [--limit N] [--config f.json]
   query <dir…> "<sql>"        SQL over the Parquet output (views: docs, rejects, stats, images, packed …)
       [--format table|csv|json]
   crawl <urls.txt> --out F.warc.gz   fetch pages (and --images) politely into a WARC for corpus run

@@ -2,10 +2,10 @@
  * Local HTML pages (.html, .htm, .html.gz) -> RawPage. The page URL is its <link rel=canonical>
  * or og:url when present (so relative image URLs resolve as on the web), else the file:// URL.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
 import type { StageContext } from '../../pipeline/stage.ts';
@@ -35,6 +35,25 @@ export function declaredUrl(html: string): string | null {
   return null;
 }
 
+/**
+ * A .gz page: a cut file gives the text it has (counted warning:truncated_gzip), a file that is not
+ * gzip at all (saved already decompressed) is read as it is (warning:not_gzip).
+ */
+function gunzipPage(bytes: Uint8Array, ctx: StageContext): Uint8Array {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+    ctx.counters.add('warning:not_gzip');
+    return bytes;
+  }
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    const partial = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH });
+    if (partial.length === 0) throw err;
+    ctx.counters.add('warning:truncated_gzip');
+    return partial;
+  }
+}
+
 /** Read one HTML file into a page; null (and a reject) when it cannot be read. */
 export async function readHtmlFile(path: string, ctx: StageContext): Promise<RawPage | null> {
   const fileUrl = pathToFileURL(resolve(path)).href;
@@ -42,14 +61,16 @@ export async function readHtmlFile(path: string, ctx: StageContext): Promise<Raw
   let bytes: Uint8Array;
   let mtime: string | null = null;
   try {
-    const st = await stat(path);
+    // Synchronous reads: a page is small and read whole, and the promise API costs more CPU than
+    // the read itself (stat + open + fstat + read + close as separate round trips: ~0.5 ms a page).
+    const st = statSync(path);
     mtime = st.mtime.toISOString();
     if (st.size > ctx.config.read.maxHtmlBytes) {
       ctx.reject(shellDoc(fileUrl, source, mtime), 'too_large', `${st.size} bytes > read.maxHtmlBytes`);
       return null;
     }
-    bytes = await readFile(path);
-    if (path.toLowerCase().endsWith('.gz')) bytes = gunzipSync(bytes);
+    bytes = readFileSync(path);
+    if (path.toLowerCase().endsWith('.gz')) bytes = gunzipPage(bytes, ctx);
   } catch (err) {
     ctx.counters.add('error:file_read');
     ctx.reject(shellDoc(fileUrl, source, mtime), 'error:file_read', (err as Error).message);
