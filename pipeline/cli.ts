@@ -3,11 +3,7 @@
  * from argv to an exit code; user mistakes print one line that says what to do, and exit 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
-import { QueryError, openCorpus } from './query.ts';
-import { RunError, runCorpus } from './run.ts';
-import { formatFunnel } from './funnel.ts';
-import { InputError } from '../stages/read/index.ts';
+import { loadConfig } from './config.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -113,6 +109,10 @@ const runCommand: Command = async (argv) => {
   const { rank, worldSize } = shardOf(values);
   const workers = values.workers === undefined ? undefined : intOpt(values.workers, 'workers', 1);
   if (workers === 0) throw new UsageError('--workers must be at least 1');
+  // Loaded here, not at the top: DuckDB and every stage cost ~0.5 s of CPU at start-up that other
+  // commands (corpus extract over a few pages) do not need.
+  const { runCorpus } = await import('./run.ts');
+  const { formatFunnel } = await import('./funnel.ts');
   const result = await runCorpus({
     inputs: positionals,
     out: values.out,
@@ -144,6 +144,7 @@ const queryCommand: Command = async (argv) => {
   const sql = positionals[positionals.length - 1]!;
   const format = values.format ?? 'table';
   if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`--format is table, csv or json, got ${format}`);
+  const { openCorpus, QueryError } = await import('./query.ts');
   const db = await openCorpus(positionals.slice(0, -1));
   try {
     let res;
@@ -203,6 +204,9 @@ export function commandUsage(name: string): string {
   return out.join('\n');
 }
 
+/** Errors that are the user's to fix: one line, exit 2. */
+const USER_ERRORS = new Set(['UsageError', 'ConfigError', 'InputError', 'RunError', 'QueryError']);
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -222,7 +226,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await load())(rest);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof InputError || e instanceof RunError || e instanceof QueryError) {
+    // By name: the modules defining them are loaded only by the commands that use them.
+    if (e instanceof Error && USER_ERRORS.has(e.name)) {
       process.stderr.write(`corpus ${name}: ${e.message}\n`);
       return 2;
     }
