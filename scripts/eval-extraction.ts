@@ -10,26 +10,38 @@
  * candidates (src, srcset, data-src ...); images are counted once per page however often repeated.
  * Speed: pages/s of extractHtml over all pages, beside the htmlparser2 SAX-parse-only ceiling.
  *
- *   npx tsx scripts/eval-extraction.ts [--corpus DIR] [--set NAME] [--pages] [--passes N]
+ * plus the dev collection v2 (html/DEVSETS.md: wcxb, cleaneval, dragnet, l3s-gn1, fundus, googletrends-2017,
+ * cleanportaleval, newspaper4k-extra, readability-php-extra) vs `<stem>.expected.txt`, and fundus's image
+ * list (recall, precision, order). Every page falls in a fixed fit or check half by a hash of its site
+ * (registered domain; set/stem for a page without a URL): choose on fit, report on check.
+ *
+ *   npx tsx scripts/eval-extraction.ts [--corpus DIR] [--set NAME] [--half fit|check] [--pages] [--passes N]
+ *   npx tsx scripts/eval-extraction.ts --anchors   + resiliparse and readability-lxml on the check half
  *   npx tsx scripts/eval-extraction.ts --page STEM   what one page lost and gained, to study a failure
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { parseDocument } from 'htmlparser2';
 import { saxParseOnly } from '../stages/extract/parse.ts';
-import type { ChildNode, Element } from 'domhandler';
-import parseSrcset from '@prettier/parse-srcset';
 import { extractHtml, extractDefaults } from '../stages/extract/index.ts';
+import {
+  bagOfWords, defaultCorpus, fileName, half, loadCases, MIN_GOLD_COVERAGE, prf, skippedLowCoverage, type Case, type TruthImage,
+} from './extraction-devset.ts';
 
 const { values: args } = parseArgs({
   options: {
-    corpus: { type: 'string', default: new URL('../../../shared/corpus/html', import.meta.url).pathname },
+    corpus: { type: 'string', default: defaultCorpus },
     set: { type: 'string' },
     pages: { type: 'boolean', default: false },
     page: { type: 'string' },
-    passes: { type: 'string', default: '5' },
+    passes: { type: 'string', default: '1' },
+    /** Only the fit or the check half. */
+    half: { type: 'string' },
+    /** Also run resiliparse and readability-lxml on the check half (scripts/extraction-anchors.py). */
+    anchors: { type: 'boolean', default: false },
     'no-speed': { type: 'boolean', default: false },
     /** Extract config overrides as JSON, e.g. '{"climbTolerance":0.05}', to try a setting. */
     config: { type: 'string' },
@@ -38,197 +50,15 @@ const { values: args } = parseArgs({
 const corpus = process.env.CORPUS_HTML ?? args.corpus!;
 const cfg = { ...extractDefaults, ...(args.config ? JSON.parse(args.config) : {}) };
 
-interface TruthImage {
-  /** File names this <img> may be known by (src, srcset candidates, lazy attributes). */
-  names: Set<string>;
-}
-interface Case {
-  set: string;
-  stem: string;
-  html: string;
-  url: string;
-  truthText: string;
-  truthImages: TruthImage[] | null;
-}
-
-/**
- * Decode page bytes: valid UTF-8 is UTF-8 (as the ground-truth tools read these files, even where a
- * page declares another charset, e.g. readability/qq), else the <meta charset>.
- */
-function decode(bytes: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    /* not UTF-8 */
-  }
-  const head = bytes.subarray(0, 4096).toString('latin1');
-  const m = /<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)/i.exec(head);
-  try {
-    return new TextDecoder(m?.[1] ?? 'utf-8').decode(bytes);
-  } catch {
-    return bytes.toString('utf8');
-  }
-}
-
-/** Block-level tags of the ground-truth HTML: their boundaries separate words, inline tags do not. */
-const TRUTH_BLOCKS = new Set([
-  'p', 'div', 'section', 'article', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'li', 'ul', 'ol', 'dl', 'dt', 'dd',
-  'blockquote', 'pre', 'table', 'tr', 'td', 'th', 'caption', 'figure', 'figcaption', 'br', 'hr', 'header',
-  'footer', 'aside', 'nav', 'main', 'address', 'details', 'summary', 'img',
-]);
-
-function textOf(nodes: ChildNode[]): string {
-  let out = '';
-  const stack: (ChildNode | null)[] = [...nodes].reverse();
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n === null) {
-      out += '\n'; // end of a block
-      continue;
-    }
-    if (n.type === 'text') out += (n as unknown as { data: string }).data;
-    else if (n.type === 'tag') {
-      const el = n as Element;
-      if (TRUTH_BLOCKS.has(el.name)) {
-        out += '\n';
-        stack.push(null);
-      }
-      for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
-    }
-  }
-  return out;
-}
-
-/**
- * What identifies an image: the decoded path of its URL (not the file name alone: the Guardian names
- * every image ".../master/4800.jpg"; not the query: it only picks a size).
- */
-function fileName(url: string): string | null {
-  if (!url || url.startsWith('data:')) return null;
-  try {
-    const p = decodeURIComponent(new URL(url, 'http://fakehost/test/page.html').pathname);
-    return p.length > 1 ? p : null;
-  } catch {
-    return null;
-  }
-}
-
-function srcsetUrls(s: string): string[] {
-  try {
-    return parseSrcset(s).map((c) => c.source.value);
-  } catch {
-    return s.split(/,\s+/).map((c) => c.trim().split(/\s+/)[0]!).filter(Boolean);
-  }
-}
-
-function truthImages(root: ChildNode[]): TruthImage[] {
-  const out: TruthImage[] = [];
-  const stack = [...root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.type !== 'tag') continue;
-    const el = n as Element;
-    if (el.name === 'img') {
-      const names = new Set<string>();
-      // In a <picture>, the <source> candidates are the same image.
-      const sources = el.parent && (el.parent as Element).name === 'picture' ? (el.parent as Element).children : [];
-      const attribs = [el.attribs, ...sources.filter((x): x is Element => x.type === 'tag' && (x as Element).name === 'source').map((x) => x.attribs)];
-      for (const [k, v] of attribs.flatMap((a) => Object.entries(a))) {
-        const urls = k.includes('srcset') ? srcsetUrls(v) : k === 'src' || k.startsWith('data-') ? [v] : [];
-        for (const u of urls) {
-          const f = fileName(u.trim());
-          if (f && /[./]/.test(u) && !/\s/.test(u.trim())) names.add(f);
-        }
-      }
-      out.push({ names });
-    }
-    stack.push(...el.children);
-  }
-  return out;
-}
-
-function loadCases(): Case[] {
-  const cases: Case[] = [];
-  const listing = (set: string) => readdirSync(join(corpus, set)).sort();
-  for (const f of listing('readability')) {
-    if (!f.endsWith('.html') || f.endsWith('.expected.html')) continue;
-    const stem = f.slice(0, -5);
-    const truth = parseDocument(readFileSync(join(corpus, 'readability', `${stem}.expected.html`), 'utf8'));
-    cases.push({
-      set: 'readability',
-      stem,
-      html: decode(readFileSync(join(corpus, 'readability', f))),
-      url: 'http://fakehost/test/page.html', // the URL readability's test harness gives every page
-      truthText: textOf(truth.children),
-      truthImages: truthImages(truth.children),
-    });
-  }
-  for (const f of listing('newspaper4k')) {
-    if (!f.endsWith('.html')) continue;
-    const stem = f.slice(0, -5);
-    let url = `https://example.com/${stem}.html`;
-    try {
-      url = JSON.parse(readFileSync(join(corpus, 'newspaper4k', `${stem}.metadata.json`), 'utf8')).url ?? url;
-    } catch {
-      /* 3 pages have no metadata file */
-    }
-    cases.push({
-      set: 'newspaper4k',
-      stem,
-      html: decode(readFileSync(join(corpus, 'newspaper4k', f))),
-      url,
-      truthText: readFileSync(join(corpus, 'newspaper4k', `${stem}.expected.txt`), 'utf8'),
-      truthImages: null,
-    });
-  }
-  for (const f of listing('magic-html')) {
-    if (!f.endsWith('.html')) continue;
-    const stem = f.slice(0, -5);
-    const truth = JSON.parse(readFileSync(join(corpus, 'magic-html', `${stem}.json`), 'utf8'));
-    cases.push({
-      set: 'magic-html',
-      stem: `${stem.slice(0, 8)}(${truth.lang})`,
-      html: decode(readFileSync(join(corpus, 'magic-html', f))),
-      url: truth.url,
-      truthText: truth.content,
-      truthImages: null,
-    });
-  }
-  return args.set ? cases.filter((c) => c.set === args.set) : cases;
-}
-
-// Words: runs of letters/digits; in scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar)
-// every character (with its combining marks) is a token. Intl.Segmenter would give dictionary words but
-// measured 10-50 µs per word on this machine, too slow for an eval run in seconds.
-const NO_SPACE_SCRIPT = String.raw`\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}`;
-const WORD = new RegExp(String.raw`[${NO_SPACE_SCRIPT}]\p{M}*|[[\p{L}\p{N}\p{M}]--[${NO_SPACE_SCRIPT}]]+`, 'gv');
-function bagOfWords(text: string): Map<string, number> {
-  const bag = new Map<string, number>();
-  for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD)) bag.set(m[0], (bag.get(m[0]) ?? 0) + 1);
-  return bag;
-}
-
-function prf(pred: Map<string, number>, truth: Map<string, number>) {
-  let overlap = 0;
-  let np = 0;
-  let nt = 0;
-  for (const [w, c] of pred) {
-    np += c;
-    overlap += Math.min(c, truth.get(w) ?? 0);
-  }
-  for (const c of truth.values()) nt += c;
-  if (np === 0 && nt === 0) return { p: 1, r: 1, f: 1 };
-  const p = np ? overlap / np : 0;
-  const r = nt ? overlap / nt : 0;
-  return { p, r, f: p + r ? (2 * p * r) / (p + r) : 0 };
-}
-
 interface Score {
   set: string;
   stem: string;
+  half: 'fit' | 'check';
   p: number;
   r: number;
   f: number;
+  /** No text extracted although the gold has >= 200 characters. */
+  empty: boolean;
   imgTruth: number;
   imgPred: number;
   imgMatched: number;
@@ -238,20 +68,31 @@ interface Score {
   rawPred: number;
   rawMatched: number;
   rawTruthFound: number;
+  /** fundus: pairs of found gold images in gold order / all such pairs. */
+  orderPairs: number;
+  orderOk: number;
+}
+
+const EMPTY_GOLD_CHARS = 200;
+
+function scoreText(c: Case, text: string) {
+  const { p, r, f } = prf(bagOfWords(text), bagOfWords(c.truthText));
+  return { p, r, f, empty: !/\S/.test(text) && c.truthText.trim().length >= EMPTY_GOLD_CHARS };
 }
 
 function score(c: Case): Score {
   const ex = extractHtml(c.html, c.url, cfg);
   const text = ex.segments.filter((s) => s.kind === 'text').map((s) => s.text).join('\n');
-  const { p, r, f } = prf(bagOfWords(text), bagOfWords(c.truthText));
   const s: Score = {
-    ...{ set: c.set, stem: c.stem, p, r, f },
+    ...{ set: c.set, stem: c.stem, half: half(c.site), ...scoreText(c, text) },
     ...{ imgTruth: 0, imgPred: 0, imgMatched: 0, imgTruthFound: 0, rawTruth: 0, rawPred: 0, rawMatched: 0, rawTruthFound: 0 },
+    ...{ orderPairs: 0, orderOk: 0 },
   };
+  const images = ex.segments.filter((x) => x.kind === 'image');
   if (c.truthImages) {
     // Ground-truth images known only by a data: URI (placeholders) cannot be matched by URL: not counted.
     const truth = c.truthImages.filter((t) => t.names.size > 0);
-    const predNames = ex.segments.filter((x) => x.kind === 'image').map((x) => fileName(x.url ?? ''));
+    const predNames = images.map((x) => fileName(x.url ?? ''));
     const count = (t: TruthImage[], pn: (string | null)[]) => [
       t.length,
       pn.length,
@@ -264,6 +105,24 @@ function score(c: Case): Score {
     const distinctTruth = truth.filter((t, i) => !truth.slice(0, i).some((u) => [...t.names].some((n) => u.names.has(n))));
     [s.imgTruth, s.imgPred, s.imgMatched, s.imgTruthFound] = count(distinctTruth, [...new Set(predNames)]);
   }
+  if (c.goldImages) {
+    // fundus: a gold image matches an image segment when its URL path is the segment's URL or one of its
+    // alternates (the same picture in another size is often another path: only exact paths count).
+    const gold = c.goldImages.map((g) => ({ name: fileName(g.url), position: g.position })).filter((g) => g.name);
+    const predSets = images.map((x) => new Set([x.url, ...(x.alternates ?? [])].map((u) => fileName(u ?? '')).filter(Boolean)));
+    const at = gold.map((g) => predSets.findIndex((ps) => ps.has(g.name)));
+    s.imgTruth = gold.length;
+    s.imgPred = images.length;
+    s.imgTruthFound = at.filter((i) => i >= 0).length;
+    s.imgMatched = predSets.filter((ps) => gold.some((g) => ps.has(g.name))).length;
+    const found = gold.map((g, i) => ({ pos: g.position, at: at[i]! })).filter((x) => x.at >= 0);
+    for (let i = 0; i < found.length; i++)
+      for (let j = i + 1; j < found.length; j++) {
+        if (found[i]!.pos === found[j]!.pos || found[i]!.at === found[j]!.at) continue;
+        s.orderPairs++;
+        if (found[i]!.pos < found[j]!.pos === found[i]!.at < found[j]!.at) s.orderOk++;
+      }
+  }
   return s;
 }
 
@@ -271,7 +130,7 @@ function score(c: Case): Score {
 function explain(c: Case) {
   const ex = extractHtml(c.html, c.url, cfg);
   const s = score(c);
-  console.log(`== ${c.set}/${c.stem}  P ${f3(s.p)} R ${f3(s.r)} F1 ${f3(s.f)}  region <${ex.contentTag}>  ` +
+  console.log(`== ${c.set}/${c.stem} (${s.half}, ${c.site})  P ${f3(s.p)} R ${f3(s.r)} F1 ${f3(s.f)}  region <${ex.contentTag}>  ` +
     `images truth/ours/matched ${s.imgTruth}/${s.imgPred}/${s.imgMatched}  dropped ${JSON.stringify(ex.imagesDropped)}`);
   for (const seg of ex.segments)
     console.log(seg.kind === 'text' ? `  [${seg.tag}] ${seg.text!.slice(0, 110).replace(/\n/g, ' / ')}` : `  [IMG] ${seg.url}`);
@@ -287,59 +146,121 @@ function explain(c: Case) {
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
+const OLD_SETS = new Set(['readability', 'newspaper4k', 'magic-html']);
 
-const cases = loadCases();
+type TextScore = { set: string; p: number; r: number; f: number; empty: boolean };
+
+/** Per-set and macro P/R/F1 (macro = mean of the per-set means), and empty outputs. */
+function textTable(title: string, scores: TextScore[]) {
+  console.log(`\n${title}\n| set | pages | text P | text R | text F1 | empty (gold >= ${EMPTY_GOLD_CHARS} chars) |\n|---|---|---|---|---|---|`);
+  const rows: { set: string; p: number; r: number; f: number }[] = [];
+  for (const set of [...new Set(scores.map((s) => s.set))]) {
+    const ss = scores.filter((s) => s.set === set);
+    const row = { set, p: mean(ss.map((s) => s.p)), r: mean(ss.map((s) => s.r)), f: mean(ss.map((s) => s.f)) };
+    rows.push(row);
+    console.log(`| ${set} | ${ss.length} | ${f3(row.p)} | ${f3(row.r)} | ${f3(row.f)} | ${ss.filter((s) => s.empty).length} |`);
+  }
+  const macro = (rs: typeof rows, name: string) => {
+    if (!rs.length) return;
+    const n = scores.filter((s) => rs.some((r) => r.set === s.set));
+    console.log(
+      `| **${name}** (${rs.length} sets) | ${n.length} | ${f3(mean(rs.map((r) => r.p)))} | ${f3(mean(rs.map((r) => r.r)))} ` +
+        `| **${f3(mean(rs.map((r) => r.f)))}** | ${n.filter((s) => s.empty).length} |`,
+    );
+  };
+  macro(rows.filter((r) => !OLD_SETS.has(r.set)), 'macro, dev sets v2');
+  macro(rows, 'macro, all sets');
+}
+
+const cases = loadCases(corpus, args.set).filter((c) => !args.half || half(c.site) === args.half);
+if (!cases.length) {
+  console.error(`no pages under ${corpus}: pass --corpus DIR (the corpus/html folder of ../shared)`);
+  process.exit(1);
+}
 if (args.page) {
   for (const c of cases.filter((x) => x.stem.startsWith(args.page!))) explain(c);
   process.exit(0);
 }
 const scores = cases.map(score);
 if (args.pages) {
-  console.log('set\tpage\tP\tR\tF1\timg truth/pred/matched');
+  console.log('set\tpage\thalf\tP\tR\tF1\timg truth/pred/matched');
   for (const s of scores)
     console.log(
-      `${s.set}\t${s.stem}\t${f3(s.p)}\t${f3(s.r)}\t${f3(s.f)}` +
+      `${s.set}\t${s.stem}\t${s.half}\t${f3(s.p)}\t${f3(s.r)}\t${f3(s.f)}` +
         (s.imgTruth || s.imgPred ? `\t${s.imgTruth}/${s.imgPred}/${s.imgMatched}` : ''),
     );
   console.log();
 }
 
-console.log('| set | pages | text P | text R | text F1 | img recall | img precision | img pages R / P |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const set of [...new Set(scores.map((s) => s.set))]) {
-  const ss = scores.filter((s) => s.set === set);
-  let imgCols = '| - | - | - |';
-  if (set === 'readability') {
-    const sum = (k: keyof Score) => ss.reduce((a, s) => a + (s[k] as number), 0);
-    const withImgs = ss.filter((s) => s.imgTruth > 0);
-    const withPred = ss.filter((s) => s.imgPred > 0);
-    imgCols =
-      `| ${f3(sum('imgTruthFound') / sum('imgTruth'))} (${sum('imgTruthFound')}/${sum('imgTruth')}) ` +
-      `| ${f3(sum('imgMatched') / sum('imgPred'))} (${sum('imgMatched')}/${sum('imgPred')}) ` +
-      `| ${f3(mean(withImgs.map((s) => s.imgTruthFound / s.imgTruth)))} / ` +
-      `${f3(mean(withPred.map((s) => s.imgMatched / s.imgPred)))} |`;
-  }
-  console.log(
-    `| ${set} | ${ss.length} | ${f3(mean(ss.map((s) => s.p)))} | ${f3(mean(ss.map((s) => s.r)))} ` +
-      `| ${f3(mean(ss.map((s) => s.f)))} ${imgCols}`,
-  );
-}
+console.log(
+  `${cases.length} pages (${skippedLowCoverage} left out: gold token coverage < ${MIN_GOLD_COVERAGE}); ` +
+    `split by site: fit ${scores.filter((s) => s.half === 'fit').length}, check ${scores.filter((s) => s.half === 'check').length}`,
+);
+for (const h of ['fit', 'check'] as const) textTable(`**${h} half** (extractHtml)`, scores.filter((s) => s.half === h));
+
 {
+  const sum = (ss: Score[], k: keyof Score) => ss.reduce((a, s) => a + (s[k] as number), 0);
+  const imgRow = (name: string, ss: Score[]) => {
+    if (!ss.length) return;
+    const order = sum(ss, 'orderPairs') ? ` | ${f3(sum(ss, 'orderOk') / sum(ss, 'orderPairs'))} (${sum(ss, 'orderOk')}/${sum(ss, 'orderPairs')})` : ' | -';
+    console.log(
+      `| ${name} | ${ss.length} | ${f3(sum(ss, 'imgTruthFound') / sum(ss, 'imgTruth'))} (${sum(ss, 'imgTruthFound')}/${sum(ss, 'imgTruth')}) ` +
+        `| ${f3(sum(ss, 'imgMatched') / sum(ss, 'imgPred'))} (${sum(ss, 'imgMatched')}/${sum(ss, 'imgPred')})${order} |`,
+    );
+  };
   const rd = scores.filter((x) => x.set === 'readability');
-  const sum = (k: keyof Score) => rd.reduce((a, x) => a + (x[k] as number), 0);
-  console.log(
-    'img recall/precision: distinct images per page (URL path), summed over the set; "img pages": mean per page\n' +
-      '(recall over pages with ground-truth images, precision over pages where we emitted images).\n' +
-      `Counting every <img> (repeats too): recall ${f3(sum('rawTruthFound') / sum('rawTruth'))} ` +
-      `(${sum('rawTruthFound')}/${sum('rawTruth')}), precision ${f3(sum('rawMatched') / sum('rawPred'))} ` +
-      `(${sum('rawMatched')}/${sum('rawPred')}).`,
-  );
+  const fu = scores.filter((x) => x.set === 'fundus');
+  if (rd.length || fu.length) {
+    console.log('\nimages | pages | recall | precision | order (pairs in gold order) |\n|---|---|---|---|---|');
+    imgRow('readability, all pages', rd);
+    imgRow('readability, check', rd.filter((s) => s.half === 'check'));
+    imgRow('fundus, all pages', fu);
+    imgRow('fundus, check', fu.filter((s) => s.half === 'check'));
+    console.log(
+      'readability: distinct images per page (URL path) vs the <img> of expected.html, summed over the set.\n' +
+        'fundus: the json\'s article images (cover too) vs our image segments (URL or an alternate, same path);\n' +
+        'order = pairs of found images in the same order as fundus\'s document positions.\n' +
+        `readability counting every <img> (repeats too): recall ${f3(sum(rd, 'rawTruthFound') / sum(rd, 'rawTruth'))}, ` +
+        `precision ${f3(sum(rd, 'rawMatched') / sum(rd, 'rawPred'))}.`,
+    );
+  }
+}
+
+if (args.anchors) anchors(cases.filter((c) => half(c.site) === 'check'));
+
+/**
+ * Side-by-side anchors on the same check pages with the same scorer: resiliparse (main_content=True)
+ * and readability-lxml, run by scripts/extraction-anchors.py; pages/s is that script's CPU time per
+ * extractor. Outputs are cached in the OS temp dir by a hash of the pages.
+ */
+function anchors(check: Case[]) {
+  const key = createHash('sha1').update(check.map((c) => `${c.set}/${c.stem}`).join('\n')).digest('hex').slice(0, 12);
+  const dir = os.tmpdir();
+  const outFile = join(dir, `extraction-anchors-${key}.json`);
+  if (!existsSync(outFile)) {
+    const inFile = join(dir, `extraction-anchors-${key}.in.jsonl`);
+    writeFileSync(inFile, check.map((c, i) => JSON.stringify({ id: i, url: c.url, html: c.html })).join('\n'));
+    const script = new URL('./extraction-anchors.py', import.meta.url).pathname;
+    const r = spawnSync(process.env.PYTHON ?? 'python3', [script, inFile, outFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.error || r.status !== 0) {
+      console.log(`\nanchors: not run (${r.error?.message ?? `exit ${r.status}`}); see the message above for what to install.`);
+      return;
+    }
+  }
+  const out = JSON.parse(readFileSync(outFile, 'utf8')) as {
+    extractors: Record<string, { cpu_seconds: number; texts: (string | null)[]; failed: number }>;
+  };
+  for (const [name, res] of Object.entries(out.extractors)) {
+    const ss = check.map((c, i) => ({ set: c.set, ...scoreText(c, res.texts[i] ?? '') }));
+    textTable(`**check half, ${name}** (${(check.length / res.cpu_seconds).toFixed(0)} pages per CPU-second; ${res.failed} pages failed)`, ss);
+  }
 }
 
 if (!args['no-speed']) {
   const passes = Math.max(1, Number(args.passes));
-  const htmls = cases.map((c) => c.html);
-  const urls = cases.map((c) => c.url);
+  const sp = cases.filter((c) => half(c.site) === 'check');
+  const htmls = sp.map((c) => c.html);
+  const urls = sp.map((c) => c.url);
   const mb = htmls.reduce((a, h) => a + Buffer.byteLength(h), 0) / 1e6;
   // Wall time and CPU time of this process: on a shared machine CPU time is what one core of our
   // own costs (other processes' load inflates wall time, not our CPU seconds).
@@ -361,7 +282,7 @@ if (!args['no-speed']) {
   const tSax = timeIt((i) => saxParseOnly(htmls[i]!));
   const tEx = timeIt((i) => extractHtml(htmls[i]!, urls[i]!, cfg));
   const rate = (t: number) => `${(htmls.length / t).toFixed(0)} pages/s, ${(mb / t).toFixed(1)} MB/s`;
-  console.log(`\nspeed on ${htmls.length} pages (${mb.toFixed(1)} MB), one thread, median of ${passes} passes:`);
+  console.log(`\nspeed on the ${htmls.length} check pages (${mb.toFixed(1)} MB), one thread, median of ${passes} passes:`);
   console.log(`  extractHtml                      per CPU-second ${rate(tEx.cpu)}; wall clock ${rate(tEx.wall)}`);
   console.log(`  htmlparser2 SAX parse (ceiling)  per CPU-second ${rate(tSax.cpu)}; wall clock ${rate(tSax.wall)}`);
   console.log(`  extract / ceiling = ${(tSax.cpu / tEx.cpu).toFixed(2)} (CPU), ${(tSax.wall / tEx.wall).toFixed(2)} (wall)`);

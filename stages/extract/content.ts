@@ -11,6 +11,7 @@
  * links are pruned, and so are link-only lines. Images keep their place among the kept runs.
  */
 import type { Block, PageTree } from './tree.ts';
+import { runFeatures, runProbabilities, shippedRunModel } from './runmodel.ts';
 
 export interface ContentOptions {
   /** Weight of link text against a text run when scoring content. */
@@ -27,21 +28,28 @@ export interface ContentOptions {
   /** Boilerplate text (chrome, comments, share bars ...) counts this much per character against the
    * blocks around it (it is pruned from the output anyway). */
   boilerplatePenalty: number;
+  /** Let the learned run classifier (runmodel.ts, weights in run-model.json) decide which text runs
+   * are kept, reading the rules' choice as one of its features; false: the rules alone. */
+  runModel: boolean;
 }
 
 export interface ContentSelection {
   /** The block chosen as the main region. */
   region: Block;
-  /** First item to look at: the region's, or its headline's just before it. */
+  /** Kept items lie in items[first..end): the region's, or from its headline's just before it. */
   first: number;
+  end: number;
   /** keep[i]: item i is part of the main content. */
   keep: Uint8Array;
   /** Text length (weighted) of the page and of what was kept. */
   pageChars: number;
   keptChars: number;
-  /** Per block (by index): weighted text and content value of its subtree, for debugging. */
+  /** Per block (by index): weighted text, link text and content value of its subtree. */
   text: Float64Array;
+  link: Float64Array;
   value: Float64Array;
+  /** Per block: boilerplate (chrome or a boilerplate name, or inside one). */
+  strong: Uint8Array;
 }
 
 /**
@@ -51,6 +59,9 @@ export interface ContentSelection {
 const WRAPPER_SHARE = 0.75;
 
 const HEADING = /^h[1-6]$/;
+
+/** Guard, not tuned: the model's keep must hold at least this share of the rules' kept text. */
+const MODEL_MIN_SHARE = 0.25;
 
 /** `region`: use this block as the region instead of searching for the best one. */
 export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?: Block): ContentSelection {
@@ -172,5 +183,37 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     }
     keep[i] = 1;
   }
-  return { region, first, keep, pageChars, keptChars, text, value };
+  let end = region.end;
+  const model = opt.runModel && !forceRegion ? shippedRunModel() : null;
+  if (model) {
+    // The classifier overrules the rules on text runs where it is sure; images stay where the rules put them.
+    const p = runProbabilities(model, runFeatures(tree, { text, link, strong, keep, region }), items.length);
+    let modelChars = 0;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (it.kind === 'text' && p[i]! >= (keep[i] ? model.dropBelow : model.addAbove)) modelChars += it.len;
+    }
+    // A model that keeps almost nothing of what the rules kept has missed the body (short pages,
+    // unusual markup): the rules' choice stands.
+    if (modelChars >= MODEL_MIN_SHARE * keptChars) applyModel(p, model.dropBelow, model.addAbove);
+  }
+  return { region, first, end, keep, pageChars, keptChars, text, link, value, strong };
+
+  function applyModel(p: Float64Array, dropBelow: number, addAbove: number) {
+    keptChars = 0;
+    first = items.length;
+    end = 0;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (it.kind === 'text') {
+        keep[i] = p[i]! >= (keep[i] ? dropBelow : addAbove) ? 1 : 0;
+        if (keep[i]) keptChars += it.len;
+      }
+      if (keep[i]) {
+        if (i < first) first = i;
+        end = i + 1;
+      }
+    }
+    if (first > end) first = end;
+  }
 }

@@ -43,6 +43,8 @@ export const extractDefaults: ExtractConfig = {
   minLinkBlockImageSide: 100,
   // Dev-set choice (0.25, 0.5 and 1 tried): boilerplate text counts fully against the blocks around it.
   boilerplatePenalty: 1,
+  // The learned run classifier (scripts/fit-extract-model.ts, fit half only): check-half macro F1 in README.
+  runModel: true,
   // The document opens with its headline. Readability and newspaper4k drop it (their ground truths
   // score 0.002-0.01 F1 higher with true).
   dropTitleHeading: false,
@@ -73,13 +75,14 @@ function isTableCell(b: Block): boolean {
 export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = extractDefaults): Extracted {
   const tree = buildTree(html, pageUrl);
   const sel = selectContent(tree, cfg);
-  let { keep, region, first } = sel;
+  let { keep, region, first, end } = sel;
   if (!cfg.mainContentOnly) {
     // Everything that is not chrome: rerun the pruning from the page root.
     const all = selectContent(tree, { ...cfg, runCost: 0 }, tree.blocks[0]);
     keep = all.keep;
     region = all.region;
     first = all.first;
+    end = all.end;
   }
   const imagesDropped: Record<string, number> = {};
   const dropImage = (reason: string) => (imagesDropped[reason] = (imagesDropped[reason] ?? 0) + 1);
@@ -89,7 +92,7 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   let lastImageUrl: string | null = null;
   let rowOf: Block | null = null; // the table row whose cells are being joined into one segment
   const items: Item[] = tree.items;
-  for (let i = first; i < region.end; i++) {
+  for (let i = first; i < end; i++) {
     if (!keep[i]) continue;
     const it = items[i]!;
     if (it.kind === 'text') {
