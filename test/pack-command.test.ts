@@ -40,7 +40,7 @@ describe('corpus pack on real pages', () => {
     expect(manifest.tokens.packed + dropped).toBe(manifest.tokens.input);
     const [p] = await queryCorpus(out, 'select sum(num_tokens)::INT tokens from packed');
     expect(p!.tokens).toBe(manifest.tokens.packed);
-    expect(JSON.parse(readFileSync(join(out, 'packed', 'manifest.json'), 'utf8')).tokens.packed).toBe(manifest.tokens.packed);
+    expect(JSON.parse(readFileSync(join(out, '_meta', 'packed.json'), 'utf8')).tokens.packed).toBe(manifest.tokens.packed);
   });
 
   it('lengths match the bucket (len=N directory, bucket column, list lengths)', async () => {

@@ -78,16 +78,16 @@ export interface PixelsResult {
 }
 
 /** The document's segments with every image without pixels removed (its alt text left in place). */
-export function keepImagesWithPixels(segments: Segment[], cfg: Pick<PixelsConfig, 'altAsText'>): PixelsResult {
+export function keepImagesWithPixels(segments: Segment[], cfg: Pick<PixelsConfig, 'altAsText'>, bytesStored = true): PixelsResult {
   const out: Segment[] = [];
   const removed: string[] = [];
   let altTexts = 0;
   segments.forEach((seg, i) => {
-    if (seg.kind !== 'image' || seg.image_id) {
+    if (seg.kind !== 'image' || (seg.image_id && bytesStored)) {
       out.push(seg);
       return;
     }
-    const reason = missingReason(seg);
+    const reason = seg.image_id ? 'not_stored' : missingReason(seg);
     removed.push(reason);
     const alt = cfg.altAsText ? altText(seg, out.at(-1), segments[i + 1]) : null;
     if (alt !== null) {
@@ -108,7 +108,8 @@ export const pixelsStage = docStage<Doc, Doc>({
     if (cfg.keepPlaceholders) {
       for (const s of doc.segments) if (s.kind === 'image' && !s.image_id) ctx.counters.add(`placeholder:${missingReason(s)}`);
     } else {
-      const r = keepImagesWithPixels(doc.segments, cfg);
+      // images.storeBytes false keeps hashes and sizes but no bytes: then no image has pixels here.
+      const r = keepImagesWithPixels(doc.segments, cfg, ctx.config.images.storeBytes);
       for (const reason of r.removed) ctx.counters.add(`images_removed:${reason}`);
       if (r.altTexts > 0) ctx.counters.add('alt_as_text', r.altTexts);
       doc.segments = r.segments;
