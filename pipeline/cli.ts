@@ -43,6 +43,8 @@ commands:
       --tokens-per-step T [--cycles 8] [--odds 32,16,8,4,2,1] [--seed 0]
   export-varlen <out-dir>     packed chunks concatenated up to a token budget with cu_seqlens -> varlen/*.parquet
       [--tokens-per-row B]
+  export-wds <out-dir> --out DIR   WebDataset tar shards with the images inside, plus Energon's .nv-meta
+      [--what docs|packed] [--shard-bytes N]
   help                        this text`;
 
 /** parseArgs with errors turned into UsageError. */
@@ -191,6 +193,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   images: async () => (await import('./commands/images.ts')).imagesCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,
   schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  'export-wds': async () => (await import('./commands/export-wds.ts')).exportWdsCommand,
   'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
 };
 
