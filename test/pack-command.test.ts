@@ -26,7 +26,11 @@ beforeAll(async () => {
   mkdirSync(input);
   for (const p of PAGES) copyFileSync(p, join(input, p.split('/').pop()!));
   out = join(root, 'out');
-  await runCorpus({ inputs: [input], out, config: structuredClone(defaultConfig), progress: false, log: () => {} });
+  // These HTML pages come without image bytes: keep their image spans as placeholders so the packing of
+  // image spans is exercised (test/train-rows.test.ts checks the default, spans with pixels only).
+  const config = structuredClone(defaultConfig);
+  config.pixels.keepPlaceholders = true;
+  await runCorpus({ inputs: [input], out, config, progress: false, log: () => {} });
   // small files so that a bucket spans several part files
   manifest = await packCorpus(out, { ...packDefaults, tokensPerFile: 512 });
 });
