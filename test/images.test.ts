@@ -330,7 +330,10 @@ describe('images from WARC records (offline)', () => {
     const file = `${CORPUS}/ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz`;
     const out = mkdtempSync(path.join(tmpdir(), 'images-alt-'));
     try {
-      await runCorpus({ inputs: [file], out, config: configWith({ offline: true }), workers: 1, progress: false, log: () => {} });
+      // Keep the refused images' segments (pixels stage) so every image had from the WARC is seen in docs.
+      const config = configWith({ offline: true });
+      config.pixels.keepPlaceholders = true;
+      await runCorpus({ inputs: [file], out, config, workers: 1, progress: false, log: () => {} });
       const [c] = await queryCorpus(
         out,
         `SELECT sum(value) FILTER (WHERE counter = 'image_from:warc')::INT AS warc,
