@@ -34,12 +34,15 @@ commands:
   report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
       [--out report.html] [--sample N]
   sample [--out DIR]          build the embedded sample WARC and run the pipeline on it (npm start)
+  images <out-dir>            rewrite images/ as one row per image_id, sorted (done by run; after many ranks, run it once)
   pack <out-dir>              Dataset-Decomposition buckets of the tokenized docs -> packed/len=N/*.parquet
       [--min-log2 8] [--max-log2 13] [--min-follow 1] [--config f.json]
   schedule <out-dir>          Grow-P2 curriculum batch order of the packed buckets -> schedule/*.parquet
       --tokens-per-step T [--cycles 8] [--odds 32,16,8,4,2,1] [--seed 0]
   export-varlen <out-dir>     packed chunks concatenated up to a token budget with cu_seqlens -> varlen/*.parquet
       [--tokens-per-row B]
+  export-wds <out-dir> --out DIR   WebDataset tar shards with the images inside, plus Energon's .nv-meta
+      [--what docs|packed] [--shard-bytes N]
   help                        this text`;
 
 /** parseArgs with errors turned into UsageError. */
@@ -133,6 +136,9 @@ const runCommand: Command = async (argv) => {
     process.stderr.write(`failed units (rerun the same command to retry them):\n${result.unitsFailed.map((f) => `  ${f.unit}: ${f.error}`).join('\n')}\n`);
     return 3;
   }
+  // Images once per image_id, sorted: only when this process saw the whole input (other ranks may still be writing).
+  if (worldSize === 1) await (await import('./commands/images.ts')).compactImages(values.out);
+  else process.stderr.write(`run corpus images ${values.out} once every rank is done (one row per image, sorted by image_id)\n`);
   if (values.pack && worldSize > 1) process.stderr.write(`--pack skipped with --world-size ${worldSize}: run corpus pack ${values.out} once every rank is done\n`);
   else if (values.pack) await (await import('./commands/pack.ts')).packAfterRun(values.out, config);
   return 0;
@@ -187,8 +193,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dedup: async () => (await import('./commands/dedup.ts')).dedupCommand,
   'filter-sql': async () => (await import('./commands/filter-sql.ts')).filterSqlCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
+  images: async () => (await import('./commands/images.ts')).imagesCommand,
   pack: async () => (await import('./commands/pack.ts')).packCommand,
   schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  'export-wds': async () => (await import('./commands/export-wds.ts')).exportWdsCommand,
   'export-varlen': async () => (await import('./commands/export-varlen.ts')).exportVarlenCommand,
 };
 

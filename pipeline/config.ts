@@ -15,6 +15,7 @@ import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
 import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
 import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';
 import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
+import { pixelsDefaults, type PixelsConfig } from '../stages/pixels/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
 import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
@@ -38,6 +39,7 @@ export interface Config {
   images: ImagesConfig;
   dedup: DedupConfig;
   coherence: CoherenceConfig;
+  pixels: PixelsConfig;
   tokenize: TokenizeConfig;
   positions: PositionsConfig;
   pack: PackConfig;
@@ -55,6 +57,7 @@ export const defaultConfig: Config = {
   images: imagesDefaults,
   dedup: dedupDefaults,
   coherence: coherenceDefaults,
+  pixels: pixelsDefaults,
   tokenize: tokenizeDefaults,
   positions: positionsDefaults,
   pack: packDefaults,

@@ -18,6 +18,7 @@ import { Progress } from './progress.ts';
 import { summarize, type StatsSummary } from './stats.ts';
 import { TOOL_VERSION, configHash, readJson, unitId, writeJsonAtomic, type UnitMarker } from './markers.ts';
 import { runPool, type Job } from './workers.ts';
+import { writeDatasetCard } from './card.ts';
 
 export { TOOL_VERSION, configHash, unitId, type UnitMarker };
 
@@ -200,5 +201,6 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
     progress.end();
   }
   result.stats = await writeManifest(out, config);
+  await writeDatasetCard(out);
   return result;
 }

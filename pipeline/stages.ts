@@ -3,7 +3,7 @@
  * their insides; each stage is one module under stages/. To add a stage: import it and place it in
  * the list (its config section goes in pipeline/config.ts).
  *
- *   read -> extract -> images -> langid -> quality -> safety -> dedup -> coherence -> tokenize -> positions -> write
+ *   read -> extract -> images -> langid -> quality -> safety -> dedup -> coherence -> pixels -> tokenize -> positions -> write
  */
 import type { Doc, RawPage } from '../schemas/doc.ts';
 import type { Config } from './config.ts';
@@ -15,6 +15,7 @@ import { langidStage } from '../stages/langid/index.ts';
 import { qualityStage } from '../stages/quality/index.ts';
 import { safetyStage } from '../stages/safety/index.ts';
 import { dedupStage } from '../stages/dedup/index.ts';
+import { pixelsStage } from '../stages/pixels/index.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 
@@ -33,6 +34,7 @@ export function planStages(_config: Config): StagePlan {
     safetyStage,
     dedupStage,
     coherenceStage, // after dedup, before tokenize
+    pixelsStage, // after every stage that refuses or removes images: only images with pixels are tokenized
     tokenizeStage,
     positionsStage, // last: V2PE positions of the final token sequence
   ];

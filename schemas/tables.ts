@@ -6,7 +6,7 @@ import type { ColumnSpec, Doc } from './doc.ts';
 
 export const SEGMENT_STRUCT =
   'STRUCT(kind VARCHAR, tag VARCHAR, text VARCHAR, url VARCHAR, alt VARCHAR, image_id VARCHAR, ' +
-  'lang VARCHAR, lang_score FLOAT, width INTEGER, height INTEGER, tokens INTEGER, tiles INTEGER, ' +
+  'lang VARCHAR, lang_score DOUBLE, width INTEGER, height INTEGER, tokens INTEGER, tiles INTEGER, ' +
   'delta FLOAT, note VARCHAR)';
 
 const SEGMENT_FIELDS = [
@@ -21,8 +21,8 @@ export const DOC_BASE_COLUMNS: ColumnSpec[] = [
   { name: 'domain', type: 'VARCHAR', description: 'host of url, lower-case, without a leading www.' },
   { name: 'title', type: 'VARCHAR', description: '<title> (or og:title) of the page' },
   { name: 'lang', type: 'VARCHAR', description: 'document language, ISO 639-3 (null before langid)' },
-  { name: 'lang_score', type: 'DOUBLE', description: 'confidence of lang in [0, 1]' },
-  { name: 'fetched_at', type: 'VARCHAR', description: 'ISO-8601 fetch time (WARC-Date or file mtime)' },
+  { name: 'lang_score', type: 'DOUBLE', description: 'confidence of lang in [0, 1] (DOUBLE, as segments[].lang_score: the value the langid decision compared)' },
+  { name: 'fetched_at', type: 'TIMESTAMP', description: 'fetch time in UTC (WARC-Date or file mtime); NULL when unknown or unparseable' },
   { name: 'source_file', type: 'VARCHAR', description: 'input file the record was read from' },
   { name: 'source_offset', type: 'BIGINT', description: 'byte offset of the record in source_file' },
   { name: 'segments', type: `${SEGMENT_STRUCT}[]`, description: 'text blocks and images in reading order' },
@@ -46,6 +46,22 @@ export const STATS_COLUMNS: ColumnSpec[] = [
   { name: 'value', type: 'DOUBLE', description: 'count (or seconds for time:*)' },
 ];
 
+/** An ISO-8601 time as a Date for a TIMESTAMP column (UTC); null when absent or not a date. */
+function timestamp(iso: string | null): Date | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/** A TIMESTAMP read back (a Date with JS values, 'YYYY-MM-DD HH:MM:SS' as JSON) as ISO-8601 UTC. */
+function isoTime(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  const s = String(v);
+  const t = Date.parse(/^\d{4}-\d\d-\d\d \d/.test(s) && !/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString();
+}
+
 function segmentRow(s: Doc['segments'][number]): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const f of SEGMENT_FIELDS) row[f] = (s as unknown as Record<string, unknown>)[f] ?? null;
@@ -61,7 +77,7 @@ export function docRow(doc: Doc, columns: ColumnSpec[]): unknown[] {
     title: doc.title,
     lang: doc.lang,
     lang_score: doc.langScore,
-    fetched_at: doc.fetchedAt,
+    fetched_at: timestamp(doc.fetchedAt),
     source_file: doc.source.file,
     source_offset: doc.source.offset,
     segments: doc.segments.map(segmentRow),
@@ -93,7 +109,7 @@ export function docFromRow(row: Record<string, unknown>): Doc {
     url: String(row.url ?? ''),
     domain: String(row.domain ?? ''),
     title: str(row.title),
-    fetchedAt: str(row.fetched_at),
+    fetchedAt: isoTime(row.fetched_at),
     source: { file: String(row.source_file ?? ''), offset: Number(row.source_offset ?? 0), recordId: null, recordType: 'unknown' },
     lang: str(row.lang),
     langScore: row.lang_score === null || row.lang_score === undefined ? null : Number(row.lang_score),

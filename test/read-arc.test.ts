@@ -136,7 +136,7 @@ describe('ARC reader', () => {
     const out = mkdtempSync(join(tmpdir(), 'arc-run-'));
     const config = loadConfig(undefined, { images: { offline: true, nsfw: false } });
     await runCorpus({ inputs: [join(CORPUS, 'warc/webrecorder__warcio/example.arc.gz')], out, config, progress: false, log: () => {} });
-    const rows = await queryCorpus(out, 'SELECT url, title, source_offset::INTEGER AS source_offset, fetched_at FROM docs');
+    const rows = await queryCorpus(out, `SELECT url, title, source_offset::INTEGER AS source_offset, strftime(fetched_at, '%Y-%m-%dT%H:%M:%SZ') AS fetched_at FROM docs`);
     expect(rows).toEqual([{ url: 'http://example.com/', title: 'Example Domain', source_offset: 171, fetched_at: '2014-02-16T05:02:21Z' }]);
   });
 });

@@ -3,7 +3,7 @@
  * (flash_attn_varlen_func, Megatron THD, InternVL packed training). Within each bucket, chunks are
  * concatenated in seq_index order until the next would exceed B tokens (default: the largest bucket),
  * with `cu_seqlens` boundaries; positions restart in every sub-sequence and the first token of each
- * is ignored by the loss. Written to varlen/part-NNNNN.parquet.
+ * is ignored by the loss. Written to varlen/part-NNNNN.parquet (its summary: _meta/varlen.json).
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ import { Db, ParquetTableWriter, sqlString } from '../../stages/lib/duckdb.ts';
 import { IMAGE_SPAN_STRUCT, varlenRows, type VarlenPart } from '../../stages/pack/index.ts';
 import type { ColumnSpec } from '../../schemas/doc.ts';
 import { readPackManifest } from './schedule.ts';
+import { writeMeta } from '../meta.ts';
+import { writeDatasetCard } from '../card.ts';
 
 export const varlenColumns: ColumnSpec[] = [
   { name: 'row_index', type: 'INTEGER', description: 'row number over the export' },
@@ -108,6 +110,8 @@ export async function exportVarlen(outDir: string, tokensPerRow?: number, tokens
   const final = join(outDir, 'varlen');
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
+  await writeMeta(outDir, 'varlen', { tool: 'corpus export-varlen', created_at: new Date().toISOString(), tokens_per_row: budget, ...summary });
+  await writeDatasetCard(outDir);
   return summary;
 }
 

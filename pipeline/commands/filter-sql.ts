@@ -16,6 +16,7 @@ import { dropReasonSql, keepSql, type Rule } from '../../stages/lib/rules.ts';
 import { langidRules } from '../../stages/langid/index.ts';
 import { qualityRules, qualitySegmentRules } from '../../stages/quality/index.ts';
 import { safetyRules } from '../../stages/safety/index.ts';
+import { pixelsRules } from '../../stages/pixels/index.ts';
 
 export interface FilterSql {
   stage: string;
@@ -32,6 +33,7 @@ export function filterSql(config: Config): FilterSql[] {
     ['langid', langidRules(config.langid)],
     ['quality', qualityRules(config.quality)],
     ['safety', safetyRules(config.safety)],
+    ['pixels', pixelsRules(config.pixels)],
   ];
   return stages.map(([stage, rules]) => ({ stage, rules, reason: dropReasonSql(rules), keep: keepSql(rules) }));
 }

@@ -1,17 +1,19 @@
 /**
  * `corpus pack <out-dir>`: Dataset Decomposition of the tokenized documents of a run into
- * power-of-two buckets, written as `packed/len=N/part-NNNNN.parquet` + `packed/manifest.json`.
+ * power-of-two buckets, written as `packed/len=N/part-NNNNN.parquet` + `_meta/packed.json` (the manifest).
  *
  * Streams `docs` in shard order (deterministic for the same shards), decomposes each document
  * with the MM-DD rules (stages/pack), and writes each bucket's rows through DuckDB. Everything goes to a
  * hidden temporary directory first and replaces `packed/` in one rename, so a crash never leaves a
  * half-written pack and a rerun does not duplicate rows.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse, UsageError } from '../cli.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { openCorpus } from '../query.ts';
+import { writeMeta } from '../meta.ts';
+import { writeDatasetCard } from '../card.ts';
 import { Db, ParquetTableWriter, type Row } from '../../stages/lib/duckdb.ts';
 import { segmentImageSpans } from '../../stages/lib/v2pe.ts';
 import {
@@ -166,9 +168,12 @@ export async function packCorpus(
   m.buckets = [...writers.values()].map((w) => w.stats).sort((a, b) => a.bucket - b.bucket);
   m.tokens.share_packed = m.tokens.input > 0 ? m.tokens.packed / m.tokens.input : 0;
   m.seconds = (performance.now() - started) / 1000;
-  await writeFile(join(tmp, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
   await rm(dest, { recursive: true, force: true });
   await rename(tmp, dest);
+  // Beside the tables, not inside packed/: that folder holds only Parquet.
+  const out = dirname(dest);
+  await writeMeta(out, 'packed', m);
+  await writeDatasetCard(out);
   log(`packed ${m.docs.packed}/${m.docs.read} docs, ${m.tokens.packed}/${m.tokens.input} tokens (${(100 * m.tokens.share_packed).toFixed(2)}%) in ${m.seconds.toFixed(1)} s`);
   return m;
 

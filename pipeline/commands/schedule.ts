@@ -4,9 +4,11 @@
  * as schedule/part-00000.parquet: one row per optimizer step with its bucket and the seq_index of
  * its sequences (T / bucket of them, so every step has the same token budget).
  */
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, UsageError } from '../cli.ts';
+import { metaPath, readMeta, writeMeta } from '../meta.ts';
+import { writeDatasetCard } from '../card.ts';
 import { Db, ParquetTableWriter } from '../../stages/lib/duckdb.ts';
 import { buildSchedule, growP2Odds, type ScheduleStep } from '../../stages/pack/index.ts';
 import type { ColumnSpec } from '../../schemas/doc.ts';
@@ -21,11 +23,9 @@ export const scheduleColumns: ColumnSpec[] = [
 ];
 
 export async function readPackManifest(outDir: string): Promise<PackManifest> {
-  try {
-    return JSON.parse(await readFile(join(outDir, 'packed', 'manifest.json'), 'utf8')) as PackManifest;
-  } catch {
-    throw new UsageError(`${outDir}/packed/manifest.json not found: run corpus pack ${outDir} first`);
-  }
+  const m = await readMeta<PackManifest>(outDir, 'packed');
+  if (!m) throw new UsageError(`${metaPath(outDir, 'packed')} not found: run corpus pack ${outDir} first`);
+  return m;
 }
 
 export interface ScheduleResult {
@@ -66,6 +66,11 @@ export async function writeSchedule(
     db.close();
   }
   await rename(tmp, file);
+  await writeMeta(outDir, 'schedule', {
+    tool: 'corpus schedule', created_at: new Date().toISOString(), options: { ...opts, odds }, steps: steps.length,
+    cycles: new Set(steps.map((s) => s.cycle)).size,
+  });
+  await writeDatasetCard(outDir);
   return { steps, file };
 }
 

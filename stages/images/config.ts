@@ -19,13 +19,6 @@ export interface ImagesConfig {
   maxSide: number;
   /** OBELICS node-level filter: 1/2 <= w/h <= 2. */
   maxAspect: number;
-  /**
-   * Doc-level filter on usable images. OBELICS keeps 1..30; the minimum defaults to 0 here so that
-   * text-only documents (every Common Crawl page when offline) still reach the text filters; set
-   * images.minImagesPerDoc = 1 for OBELICS behaviour (rejects reason too_few_images).
-   */
-  minImagesPerDoc: number;
-  maxImagesPerDoc: number;
   /** Store image bytes in the images table (false keeps only metadata and hashes). */
   storeBytes: boolean;
   /** Re-encode stored bytes when the larger side exceeds this (0 = always the original bytes, as OBELICS stores them). */
@@ -53,8 +46,6 @@ export const imagesDefaults: ImagesConfig = {
   minSide: 150,
   maxSide: 20_000,
   maxAspect: 2,
-  minImagesPerDoc: 0,
-  maxImagesPerDoc: 30,
   storeBytes: true,
   storeMaxSide: 0,
   storeFormat: 'webp',

@@ -7,7 +7,8 @@
  * A segment whose image is usable gets image_id, width, height and in-memory `visual` features; any
  * other image segment keeps its URL, gets image_id = null and note = the reason (fetch:timeout,
  * decode:corrupt, filter:too_small ...). Document signals count them; the document-level decisions
- * (NSFW, 1-30 images) read those signals and thresholds from the config.
+ * (NSFW) read those signals and thresholds from the config. Images without an image_id are removed
+ * from the document before tokenize (stages/pixels), which also applies the per-document image counts.
  */
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
@@ -336,7 +337,7 @@ class UnitImages {
     return info;
   }
 
-  /** Fill the document's image segments and signals; decide NSFW and image-count drops. */
+  /** Fill the document's image segments and signals; decide NSFW drops. */
   async processDoc(doc: Doc) {
     const cfg = this.cfg;
     const images = doc.segments.filter((s) => s.kind === 'image');
@@ -376,8 +377,6 @@ class UnitImages {
     if ((porn ?? 0) > cfg.nsfwPornMax || (hentai ?? 0) > cfg.nsfwHentaiMax) {
       return drop('nsfw_image', `porn ${porn?.toFixed(3)} (max ${cfg.nsfwPornMax}), hentai ${hentai?.toFixed(3)} (max ${cfg.nsfwHentaiMax})`);
     }
-    if (kept < cfg.minImagesPerDoc) return drop('too_few_images', `${kept} usable of ${images.length} images (min ${cfg.minImagesPerDoc})`);
-    if (kept > cfg.maxImagesPerDoc) return drop('too_many_images', `${kept} usable images (max ${cfg.maxImagesPerDoc})`);
     return doc;
   }
 }
