@@ -15,7 +15,8 @@
  *
  * The JPEGs are made from the corpus's real images (81, none larger than 1800x89 / 384x229): each
  * is a 2x2 mosaic of four of them, zoomed, cropped, flipped and colour-shifted at random, with
- * Gaussian sensor noise, JPEG q85 (~150-200 KB, like a photo), all distinct. They are kept in --dir.
+ * Gaussian sensor noise (sigma 6), JPEG q85 (~330 KB: more entropy than a typical photo), all distinct.
+ * Pages: those whose extracted image count is 2-12 (720 images on 160 pages). Kept in --dir.
  *
  *   npx tsx scripts/bench-images.ts [--only micro,parity,warc] [--images 200] [--nsfw 40]
  *       [--warc-images 720] [--workers 2] [--old-rev 7e93764] [--dir /tmp/bench-images]

@@ -43,7 +43,10 @@ export interface ImagesConfig {
    * 2-thread pool spent 11-17 ms of CPU per image against 7 ms with one (scripts/bench-images.ts).
    */
   nsfwThreads: number;
-  /** Most images per NSFW inference call (images queued while a call runs go in the next one). */
+  /**
+   * Most images per NSFW inference call (images queued while a call runs go in the next one). 1:
+   * batches of 8 cost 7.6 ms of CPU per image against 5.8 ms one at a time (scripts/bench-images.ts).
+   */
   nsfwBatch: number;
   /** Documents in flight in this stage; images of one document are looked up in parallel. */
   docConcurrency: number;
@@ -70,7 +73,7 @@ export const imagesDefaults: ImagesConfig = {
   nsfwPornMax: 0.85,
   nsfwHentaiMax: 0.9,
   nsfwThreads: 1,
-  nsfwBatch: 8,
+  nsfwBatch: 1,
   docConcurrency: 8,
   decodeConcurrency: 4,
 };

@@ -2,7 +2,7 @@
  * NSFW scores: nsfwjs' MobileNetV2 (GantMan's classes, 224x224, the model OBELICS used in Keras) run
  * by onnxruntime-node. The graph is built at first use from the weights inside the nsfwjs package
  * (nsfw-model.ts), so the scores are nsfwjs' own (max abs difference 2e-6 on the corpus images,
- * test/images-nsfw.test.ts) at ~7 ms of CPU per image instead of ~60 ms on tfjs-WASM. Nothing is
+ * test/images-nsfw.test.ts) at ~6 ms of CPU per image instead of ~80 ms on tfjs-WASM. Nothing is
  * downloaded. onnxruntime and the model load on the first image to score: runs with nsfw off never
  * pay for them.
  *
