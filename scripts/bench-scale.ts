@@ -16,11 +16,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeCorpusWarc } from '../test/helpers/corpus-warc.ts';
+import { rssAndCpu, tree } from './lib/process-tree.ts';
 
 const { values } = parseArgs({
   options: { gb: { type: 'string' }, 'small-mb': { type: 'string' }, dir: { type: 'string' }, only: { type: 'string' } },
@@ -72,29 +73,6 @@ async function build(): Promise<{ small: string; big: string; parts: string[] }>
     console.log(`built ${big}: ${mb(await size(big))}`);
   }
   return { small, big, parts };
-}
-
-/** The pids of a process and its descendants (worker threads are in the same process). */
-async function tree(pid: number): Promise<number[]> {
-  const out = [pid];
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  for (const t of tasks) {
-    const kids = (await readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean);
-    for (const k of kids) out.push(...(await tree(Number(k))));
-  }
-  return out;
-}
-
-async function rssAndCpu(pids: number[]): Promise<{ rss: number; cpu: number }> {
-  let rss = 0;
-  let cpu = 0;
-  for (const p of pids) {
-    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
-    rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    const st = (await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ') ?? [];
-    cpu += (Number(st[11] ?? 0) + Number(st[12] ?? 0)) / 100; // utime + stime, in clock ticks (100/s)
-  }
-  return { rss, cpu };
 }
 
 interface Measured {

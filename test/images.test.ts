@@ -1,6 +1,6 @@
 /**
  * The images stage with real sharp, a real loopback HTTP server, real WARC files from the shared
- * corpus and (in one test) the real nsfwjs model. Documents are run through the stage's own
+ * corpus and (in one test) the real nsfwjs model weights on onnxruntime. Documents are run through the stage's own
  * transform with a hand-built StageContext, as the runner does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -379,7 +379,7 @@ describe('visual features', () => {
   });
 });
 
-describe('NSFW scores (nsfwjs MobileNetV2 on tfjs WASM)', () => {
+describe('NSFW scores (nsfwjs MobileNetV2 on onnxruntime)', () => {
   it('scores every kept image, stores the scores, and the threshold decides', async () => {
     const o = site.origin;
     const urls = [`${o}/photo.jpg`, `${o}/photo2.png`];

@@ -26,11 +26,21 @@ export interface ImagesConfig {
   /** Format and quality of re-encoded bytes. */
   storeFormat: 'webp' | 'jpeg';
   storeQuality: number;
-  /** Score images with nsfwjs (MobileNetV2 on the tfjs WASM backend). */
+  /** Score images with nsfwjs' MobileNetV2 (its weights, run by onnxruntime: stages/images/nsfw.ts). */
   nsfw: boolean;
   /** OBELICS NSFW rule (GantMan classes): flagged when porn > 0.85 or hentai > 0.9 ("sexy > 1.0" is never true there). */
   nsfwPornMax: number;
   nsfwHentaiMax: number;
+  /**
+   * onnxruntime intra-op threads per worker. 1: the runner already runs one worker per core, and a
+   * 2-thread pool spent 11-17 ms of CPU per image against 7 ms with one (scripts/bench-images.ts).
+   */
+  nsfwThreads: number;
+  /**
+   * Most images per NSFW inference call (images queued while a call runs go in the next one). 1:
+   * batches of 8 cost 7.6 ms of CPU per image against 5.8 ms one at a time (scripts/bench-images.ts).
+   */
+  nsfwBatch: number;
   /** Documents in flight in this stage; images of one document are looked up in parallel. */
   docConcurrency: number;
   /** sharp operations in flight (references/node-ecosystem.md §4.4: 2-4 use both cores). */
@@ -53,6 +63,8 @@ export const imagesDefaults: ImagesConfig = {
   nsfw: true,
   nsfwPornMax: 0.85,
   nsfwHentaiMax: 0.9,
+  nsfwThreads: 1,
+  nsfwBatch: 1,
   docConcurrency: 8,
   decodeConcurrency: 4,
 };

@@ -85,7 +85,7 @@ interface ImageInfo {
   nsfw: NsfwScores | null;
 }
 
-/** Process-wide state: the fetcher, the run-wide WARC index, the decode and NSFW queues. */
+/** Process-wide state: the fetcher, the run-wide WARC index, the image and decode queues. */
 const proc: {
   fetcher: Fetcher | null;
   inputFiles: string[];
@@ -98,7 +98,6 @@ const proc: {
   /** Images being fetched/analysed at once: bounds the bytes held in memory, whatever a page holds. */
   imageQueue: PQueue;
   decodeQueue: PQueue;
-  nsfwQueue: PQueue;
 } = {
   fetcher: null,
   inputFiles: [],
@@ -106,7 +105,6 @@ const proc: {
   unitIndex: null,
   imageQueue: new PQueue({ concurrency: 32 }),
   decodeQueue: new PQueue({ concurrency: 4 }),
-  nsfwQueue: new PQueue({ concurrency: 1 }),
 };
 
 async function open(config: Config, resources: Map<string, unknown>): Promise<void> {
@@ -116,7 +114,7 @@ async function open(config: Config, resources: Map<string, unknown>): Promise<vo
   if (Array.isArray(files)) proc.inputFiles = files.filter((f): f is string => typeof f === 'string');
   const shared = resources.get('warcImages');
   if (shared instanceof WarcImageIndex) proc.inputsIndex = shared;
-  // The NSFW model (~300 MB, 1-3 s) loads on the first image that needs it, not here: a run over
+  // The NSFW model (onnxruntime, ~1 s) loads on the first image that needs it, not here: a run over
   // image-less dumps never pays for it.
 }
 
@@ -281,8 +279,8 @@ class UnitImages {
     const colorHist = colorHistogram(thumb);
     let nsfw: NsfwScores | null = null;
     if (cfg.nsfw) {
-      const classify = await loadNsfwClassifier();
-      nsfw = await proc.nsfwQueue.add(() => classify(thumb));
+      const classify = await loadNsfwClassifier({ threads: cfg.nsfwThreads, batch: cfg.nsfwBatch });
+      nsfw = await classify(thumb);
     }
     let stored: Buffer | null = null;
     let storedFormat: string | null = null;
