@@ -13,12 +13,13 @@
  * Run: npx tsx scripts/bench-langid.ts [--corpus /work/shared/corpus] [--json out.json] [--only NAME]
  *      [--cld3-confident 0.9]   (the combination's fast-path threshold, to try others)
  *
- * Documents: `--docs [--docs-out docs.json] [--docs-ref docs.json]` runs the langid stage's `identify`
+ * Documents: `--docs [--half fit|check|all] [--docs-out docs.json] [--docs-ref docs.json] [--sampleChars N ...]` runs the langid stage's `identify`
  * on every page of the development collection as extracted by the pipeline (~3,400 documents, cached
  * in /tmp/dev-docs): ms per document, document language vs the page's declared language (html lang,
  * primary subtag; pages without one are left out), and, given the output of an earlier version
  * (--docs-ref), how many documents changed language, lang_score and segment languages.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -234,13 +235,23 @@ interface DocResult {
 
 /** The stage on documents: time, accuracy against the declared language, changes against a reference run. */
 async function docs(): Promise<void> {
-  const all = await devDocs();
+  // Fit / check halves by site (sha1 of the domain): settings are chosen on fit, reported on check.
+  const half = argValue('--half', 'all')!;
+  const all = (await devDocs()).filter((d) => half === 'all' || (createHash('sha1').update(d.doc.domain).digest()[0]! % 2 === 0) === (half === 'fit'));
   const detector = await createDetector();
   const copies = all.map((d) => structuredClone(d.doc));
+  const cfg = { ...langidDefaults };
+  for (const k of ['sampleWindows', 'sampleChars', 'uniformMinScore', 'uniformMaxOtherScript'] as const) {
+    const v = argValue(`--${k}`, null);
+    if (v !== null) cfg[k] = Number(v);
+  }
   // The stage keeps one detector (and its cache) for a whole run: time the first pass, as a run would.
   const t0 = performance.now();
-  for (const d of copies) identify(d, detector, langidDefaults);
+  const cpu0 = process.cpuUsage();
+  for (const d of copies) identify(d, detector, cfg);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const results: DocResult[] = copies.map((d) => ({
     url: d.url,
     lang: d.lang,
@@ -258,7 +269,7 @@ async function docs(): Promise<void> {
     else errors[`${want}->${results[i]!.lang ?? 'und'}`] = (errors[`${want}->${results[i]!.lang ?? 'und'}`] ?? 0) + 1;
   });
   const top = Object.entries(errors).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k}×${v}`).join(' ');
-  console.log(`documents: ${all.length} (dev collection, extracted); identify ${ms.toFixed(0)} ms, ${(ms / all.length).toFixed(2)} ms/doc`);
+  console.log(`documents: ${all.length} (dev collection, extracted; half ${half}); identify ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${(cpuMs / all.length).toFixed(2)} ms CPU/doc`);
   console.log(`  document language = declared language: ${right}/${labelled} (${pct(right / labelled)})  ${top}`);
   const refPath = argValue('--docs-ref', null);
   if (refPath) {
