@@ -79,13 +79,13 @@ export async function devPages(): Promise<{ name: string; url: string; charset: 
   return out.sort((a, b) => (a.key < b.key ? -1 : 1)).map(({ key: _, ...p }) => p);
 }
 
-/** Write `path` with the development pages (devPages order, each once) until it has at least `bytes` bytes; returns the count. */
-export async function writeDevWarc(path: string, bytes: number): Promise<number> {
+/** Write `path` with the development pages (devPages order, each once) until it has at least `bytes` bytes (or `records` pages); returns the count. */
+export async function writeDevWarc(path: string, bytes: number, records = Infinity): Promise<number> {
   const w = await WarcWriter.open(path, { description: 'development collection pages' });
   let n = 0;
   try {
     for (const p of await devPages()) {
-      if (n % 50 === 0 && n > 0 && (await stat(path)).size >= bytes) break;
+      if (n >= records || (n % 50 === 0 && n > 0 && (await stat(path)).size >= bytes)) break;
       await w.writeExchange({
         url: p.url,
         date: '2026-11-28T00:00:00Z',
