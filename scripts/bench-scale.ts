@@ -13,7 +13,6 @@
  * The files are kept in --dir and reused by the next run. Load average is printed with every run:
  * on a shared machine a 2-worker figure means little unless two cores were free.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -21,7 +20,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeCorpusWarc } from '../test/helpers/corpus-warc.ts';
-import { rssAndCpu, tree } from './lib/process-tree.ts';
+import { runChild } from './lib/child.ts';
 
 const { values } = parseArgs({
   options: { gb: { type: 'string' }, 'small-mb': { type: 'string' }, dir: { type: 'string' }, only: { type: 'string' } },
@@ -96,31 +95,12 @@ async function measure(name: string, inputs: string[], workers: number): Promise
   let bytes = 0;
   for (const i of inputs) bytes += await size(i);
   const loadBefore = load();
-  const t0 = performance.now();
-  const child = spawn('node', [BIN, 'run', ...inputs, '--out', out, '--workers', String(workers), '--quiet', '--offline'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b) => (stderr += b));
-  const exited = once(child, 'exit');
-  let peakRss = 0;
-  let cpuSeconds = 0;
-  const samples: number[] = [];
-  let done = false;
-  void exited.then(() => (done = true));
-  while (!done) {
-    const s = await rssAndCpu(await tree(child.pid!));
-    if (s.rss > 0) {
-      peakRss = Math.max(peakRss, s.rss);
-      if (performance.now() - t0 > 30_000) samples.push(s.rss);
-      cpuSeconds = Math.max(cpuSeconds, s.cpu);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const [code] = await exited;
-  const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`${name}: corpus run exited ${code}\n${stderr}`);
+  const { seconds, peakRss, samples, cpuSeconds, stderr } = await runChild(
+    'node',
+    [BIN, 'run', ...inputs, '--out', out, '--workers', String(workers), '--quiet', '--offline'],
+  );
   const docs = Number(/(\d+) docs, \d+ rejects/.exec(stderr)?.[1] ?? NaN);
   await rm(out, { recursive: true, force: true });
-  samples.sort((a, b) => a - b);
   const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0;
   const m = { name, bytes, workers, seconds, docs, peakRss, p50Rss: q(0.5), p95Rss: q(0.95), cpuSeconds, loadBefore, loadAfter: load() };
   console.log(

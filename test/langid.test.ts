@@ -101,6 +101,28 @@ describe('identify on real pages', () => {
   });
 });
 
+describe('sampled windows', () => {
+  it('reads a few windows of a long one-language page and gives the same document language as every segment', () => {
+    const path = join(CORPUS, 'html', 'readability', 'lemonde-1.html');
+    const sampled = identify(pageDoc(path), detector, langidDefaults);
+    const full = identify(pageDoc(path), detector, { ...langidDefaults, sampleWindows: 0 });
+    expect(full.signals.lang_segments as number).toBeGreaterThan(langidDefaults.sampleWindows);
+    expect(sampled.signals.lang_segments).toBe(langidDefaults.sampleWindows); // only the windows were read
+    expect(sampled.lang).toBe('fra');
+    expect(sampled.lang).toBe(full.lang);
+    expect(sampled.segments.filter((s) => s.kind === 'text').every((s) => s.lang === 'fra' && s.lang_score == null)).toBe(true);
+  });
+
+  it('identifies every segment when the windows disagree', () => {
+    const en = 'The committee published its annual report on regional water quality this morning, and the minister answered questions. ';
+    const fr = 'Le comité a publié ce matin son rapport annuel sur la qualité de l’eau dans la région, et la ministre a répondu aux questions. ';
+    const doc = identify(docOf([text(en.repeat(4)), text(en.repeat(4)), text(fr.repeat(4)), text(fr.repeat(4)), text(fr.repeat(4))]), detector, langidDefaults);
+    expect(doc.signals.lang_segments).toBe(5);
+    expect(doc.segments.map((s) => s.lang)).toEqual(['eng', 'eng', 'fra', 'fra', 'fra']);
+    expect(doc.lang).toBe('fra');
+  });
+});
+
 describe('langid decisions', () => {
   it('drops a document without letters (lang_unknown)', async () => {
     const ctx = testContext();

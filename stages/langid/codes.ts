@@ -53,33 +53,57 @@ const SCRIPTS: [string, RegExp][] = (
 
 const LETTER = /\p{L}/u;
 
+/** Script of each non-Latin-1 code point seen so far (null: not a letter, or a script we do not list). */
+const SCRIPT_OF = new Map<number, string | null>();
+
+function scriptOf(cp: number, ch: string): string | null {
+  let s = SCRIPT_OF.get(cp);
+  if (s === undefined) {
+    s = null;
+    if (LETTER.test(ch)) {
+      s = 'Zyyy'; // a letter of a script we do not list: counted as a letter, in no script
+      for (const [code, re] of SCRIPTS) {
+        if (re.test(ch)) {
+          s = code;
+          break;
+        }
+      }
+    }
+    SCRIPT_OF.set(cp, s);
+  }
+  return s;
+}
+
 /**
- * Dominant script of a text (ISO 15924), counting letters only. Japanese (Han with kana) is
- * `Jpan`, Korean (Hangul, possibly with Han) is `Kore`; Han alone is `Hani`. Null without letters.
+ * Letters per script (ISO 15924), with Japanese (Han with kana) as `Jpan` and Korean (Hangul,
+ * possibly with Han) as `Kore`; `letters` counts every letter, including those of unlisted scripts.
  */
-export function dominantScript(text: string): string | null {
+export function scriptCounts(text: string): { counts: Map<string, number>; letters: number } {
   const counts = new Map<string, number>();
   let letters = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
+  let latin = 0;
+  for (let i = 0; i < text.length; i++) {
+    let cp = text.charCodeAt(i);
     // Fast path: ASCII and Latin-1/Extended letters (most web text) without regex tests.
     if (cp < 0x250) {
       if ((cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || (cp >= 0xc0 && cp !== 0xd7 && cp !== 0xf7)) {
-        letters++;
-        counts.set('Latn', (counts.get('Latn') ?? 0) + 1);
+        if (latin++ === 0) counts.set('Latn', 0); // keeps first-seen order, which breaks ties
       }
       continue;
     }
-    if (!LETTER.test(ch)) continue;
+    let ch: string;
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+      cp = text.codePointAt(i)!;
+      ch = String.fromCodePoint(cp);
+      i++;
+    } else ch = text[i]!;
+    const script = scriptOf(cp, ch);
+    if (script === null) continue;
     letters++;
-    for (const [code, re] of SCRIPTS) {
-      if (re.test(ch)) {
-        counts.set(code, (counts.get(code) ?? 0) + 1);
-        break;
-      }
-    }
+    if (script !== 'Zyyy') counts.set(script, (counts.get(script) ?? 0) + 1);
   }
-  if (letters === 0) return null;
+  letters += latin;
+  if (latin > 0) counts.set('Latn', latin);
   const kana = (counts.get('Hira') ?? 0) + (counts.get('Kana') ?? 0);
   const han = counts.get('Hani') ?? 0;
   const hangul = counts.get('Hang') ?? 0;
@@ -87,8 +111,22 @@ export function dominantScript(text: string): string | null {
   if (kana > 0 && kana + han >= hangul) counts.set('Jpan', kana + han);
   if (hangul > 0 && hangul + han > kana) counts.set('Kore', hangul + han);
   if (counts.has('Jpan') || counts.has('Kore')) for (const k of ['Hira', 'Kana', 'Hani', 'Hang']) counts.delete(k);
+  return { counts, letters };
+}
+
+/** The script with most letters in `counts` (first listed wins a tie), or 'Zyyy' when none is listed. */
+export function topScript(counts: Map<string, number>): string {
   let best: string | null = null;
   let bestN = 0;
   for (const [code, n] of counts) if (n > bestN) [best, bestN] = [code, n];
   return best ?? 'Zyyy';
+}
+
+/**
+ * Dominant script of a text (ISO 15924), counting letters only. Japanese (Han with kana) is
+ * `Jpan`, Korean (Hangul, possibly with Han) is `Kore`; Han alone is `Hani`. Null without letters.
+ */
+export function dominantScript(text: string): string | null {
+  const { counts, letters } = scriptCounts(text);
+  return letters === 0 ? null : topScript(counts);
 }

@@ -46,3 +46,57 @@ export async function writeCorpusWarc(path: string, limit: { bytes?: number; rec
     await w.close();
   }
 }
+
+/**
+ * Every page of the development collection (../shared/corpus/html, .html and .html.gz; not the
+ * expected outputs), with its real URL and charset where the page's json records them, in an order
+ * that mixes the sets (sha1 of set/stem) so a prefix of it looks like a crawl, not one benchmark.
+ */
+export async function devPages(): Promise<{ name: string; url: string; charset: string | null; lang: string | null; html: Buffer }[]> {
+  const { createHash } = await import('node:crypto');
+  const { gunzipSync } = await import('node:zlib');
+  const out: { name: string; url: string; charset: string | null; lang: string | null; html: Buffer; key: string }[] = [];
+  const root = join(CORPUS, 'html');
+  for (const set of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const f of (await readdir(join(root, set))).sort()) {
+      const m = /^(.*)\.html(\.gz)?$/.exec(f);
+      if (!m || m[1]!.endsWith('.expected')) continue;
+      const stem = m[1]!;
+      const raw = await readFile(join(root, set, f));
+      const meta = JSON.parse(await readFile(join(root, set, `${stem}.json`), 'utf8').catch(() => '{}')) as { url?: string; detected_encoding?: string; html_lang?: string | null; lang?: string | null };
+      const name = `${set}/${stem}`;
+      out.push({
+        name,
+        url: meta.url && /^https?:\/\//.test(meta.url) ? meta.url : `https://${set}.corpus.example/${stem}`,
+        charset: meta.detected_encoding ?? null,
+        // The page's declared language (<html lang>, or the set's label), not checked by anyone.
+        lang: meta.html_lang ?? meta.lang ?? null,
+        html: m[2] ? gunzipSync(raw) : raw,
+        key: createHash('sha1').update(name).digest('hex'),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : 1)).map(({ key: _, ...p }) => p);
+}
+
+/** Write `path` with the development pages (devPages order, each once) until it has at least `bytes` bytes (or `records` pages); returns the count. */
+export async function writeDevWarc(path: string, bytes: number, records = Infinity): Promise<number> {
+  const w = await WarcWriter.open(path, { description: 'development collection pages' });
+  let n = 0;
+  try {
+    for (const p of await devPages()) {
+      if (n >= records || (n % 50 === 0 && n > 0 && (await stat(path)).size >= bytes)) break;
+      await w.writeExchange({
+        url: p.url,
+        date: '2026-11-28T00:00:00Z',
+        status: 200,
+        headers: { 'Content-Type': p.charset ? `text/html; charset=${p.charset}` : 'text/html', 'Content-Length': String(p.html.length) },
+        body: p.html,
+      });
+      n++;
+    }
+  } finally {
+    await w.close();
+  }
+  return n;
+}

@@ -1,0 +1,130 @@
+/**
+ * Benchmark: the text path end to end. Builds (once, kept in --dir) a Common-Crawl-like WARC of
+ * ≈50 MB: the real pages of the development collection (../shared/corpus/html, every set, each page
+ * once, real URLs, per-record gzip response records with HTTP headers). Then, on that one file:
+ *
+ *   - the ceiling: gunzip + htmlparser2 SAX over the whole file, in this process;
+ *   - `corpus run --offline` as a child process with 1 worker and with 2 workers: pages/s, the ratio
+ *     to the ceiling, peak RSS of the whole process tree, CPU seconds, and core-seconds per GB;
+ *   - a profile per stage, OWN time (the stats counters time:cumulative_seconds are cumulative over
+ *     the upstream stages; each stage's own time is its cumulative minus the previous stage's),
+ *     the write time, and what is left outside the stages (start-up, model loading, manifest);
+ *   - the fixed cost: `corpus run` on a WARC of one page (start-up + models + one unit).
+ *
+ *   npx tsx scripts/bench-e2e.ts [--mb 50] [--dir /tmp/bench-e2e] [--workers 1,2] [--repeat 1]
+ *
+ * Load average is printed with every run: on a shared machine wall times mean little unless the
+ * cores were free; CPU seconds are steadier.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { parseArgs } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { Parser } from 'htmlparser2';
+import { planStages } from '../pipeline/stages.ts';
+import { loadConfig } from '../pipeline/config.ts';
+import { writeDevWarc } from '../test/helpers/corpus-warc.ts';
+import { runChild } from './lib/child.ts';
+
+const { values } = parseArgs({
+  options: { mb: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' } },
+});
+const bytesWanted = Number(values.mb ?? 50) * 1e6;
+const dir = values.dir ?? '/tmp/bench-e2e';
+const workerCounts = (values.workers ?? '1,2').split(',').map(Number);
+const repeat = Number(values.repeat ?? 1);
+const BIN = new URL('../pipeline/bin.mjs', import.meta.url).pathname;
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const mbs = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+
+await mkdir(dir, { recursive: true });
+const warc = join(dir, `dev-${bytesWanted / 1e6}mb.warc.gz`);
+const one = join(dir, 'one-page-v2.warc.gz');
+if (((await stat(warc).catch(() => null))?.size ?? 0) < bytesWanted) {
+  const n = await writeDevWarc(warc, bytesWanted);
+  console.log(`built ${warc}: ${n} pages`);
+}
+if (!(await stat(one).catch(() => null))) await writeDevWarc(one, 1, 1);
+const fileBytes = (await stat(warc)).size;
+
+/** gunzip + SAX over the whole file (WARC and HTTP headers included): what reading the file costs at least. */
+async function ceiling(): Promise<{ wall: number; cpu: number }> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const parser = new Parser({ onopentag() {}, ontext() {}, onclosetag() {} }, { decodeEntities: true });
+  const dec = new StringDecoder('utf8');
+  for await (const chunk of createReadStream(warc).pipe(createGunzip())) parser.write(dec.write(chunk as Buffer));
+  parser.end();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+interface Run {
+  seconds: number;
+  cpu: number;
+  peakRss: number;
+  pages: number;
+  docs: number;
+  stages: Record<string, Record<string, number>>;
+}
+
+async function corpusRun(input: string, workers: number): Promise<Run> {
+  const out = join(dir, `out-${workers}`);
+  await rm(out, { recursive: true, force: true });
+  const r = await runChild('node', [BIN, 'run', input, '--out', out, '--workers', String(workers), '--quiet', '--offline'], { settleMs: 0 });
+  const stats = JSON.parse(await readFile(join(out, 'stats.json'), 'utf8')) as { rows: Record<string, number>; stages: Record<string, Record<string, number>> };
+  await rm(out, { recursive: true, force: true });
+  return {
+    seconds: r.seconds,
+    cpu: r.cpuSeconds,
+    peakRss: r.peakRss,
+    pages: stats.stages.read?.html ?? NaN,
+    docs: stats.rows.docs ?? NaN,
+    stages: stats.stages,
+  };
+}
+
+/** Own seconds per stage (summed over workers) from the cumulative counters, in pipeline order. */
+function profile(run: Run): [string, number][] {
+  const plan = planStages(loadConfig());
+  const names = [plan.extract.name, ...plan.docStages.map((s) => s.name)];
+  const out: [string, number][] = [];
+  let prev = 0;
+  for (const n of names) {
+    const cum = run.stages[n]?.['time:cumulative_seconds'] ?? prev;
+    out.push([n === plan.extract.name ? `read+${n}` : n, cum - prev]);
+    prev = cum;
+  }
+  const write = run.stages.write?.['time:own_seconds'];
+  if (write !== undefined) out.push(['write', write]);
+  return out;
+}
+
+console.log(`input: ${warc}, ${mbs(fileBytes)}; load ${load()}`);
+const ceil = await ceiling();
+const sax = ceil.wall;
+const fixed = await corpusRun(one, 1);
+console.log(`gunzip + htmlparser2 SAX (ceiling)    ${sax.toFixed(2)} s wall, ${ceil.cpu.toFixed(2)} s CPU   ${(fileBytes / 1e6 / sax).toFixed(1)} MB/s`);
+console.log(`fixed cost: corpus run on a 1-page WARC, 1 worker: ${fixed.seconds.toFixed(1)} s wall, ${fixed.cpu.toFixed(1)} s CPU, peak RSS ${mbs(fixed.peakRss)}`);
+
+for (const w of workerCounts) {
+  for (let i = 0; i < repeat; i++) {
+    const before = load();
+    const r = await corpusRun(warc, w);
+    const perGb = (r.cpu / fileBytes) * 1e9;
+    console.log(
+      `corpus run --offline, ${w} worker${w > 1 ? 's' : ' '}  ${r.seconds.toFixed(1).padStart(6)} s  ${(r.pages / r.seconds).toFixed(1).padStart(6)} pages/s  ` +
+        `${(sax / r.seconds).toFixed(3)} of ceiling (wall; ${(ceil.cpu / r.cpu).toFixed(3)} by CPU)  peak RSS ${mbs(r.peakRss)} (${mbs(r.peakRss / w)}/worker)  CPU ${r.cpu.toFixed(1)} s  ` +
+        `${perGb.toFixed(0)} core-s/GB  ${r.pages} pages -> ${r.docs} docs  load ${before} -> ${load()}`,
+    );
+    const prof = profile(r);
+    const inStages = prof.reduce((s, [, t]) => s + t, 0);
+    console.log(
+      `  own time (s, all workers): ${prof.map(([n, t]) => `${n} ${t.toFixed(1)}`).join(', ')}; ` +
+        `outside (wall × workers − stages): ${(r.seconds * w - inStages).toFixed(1)}`,
+    );
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Run a command as a child process and sample the whole process tree every 100 ms: peak RSS (all
+ * threads and child processes), CPU seconds (user + system) and wall seconds. Used by the benches
+ * that time `corpus run` (bench-scale.ts, bench-e2e.ts).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, readdir } from 'node:fs/promises';
+
+/** The pids of a process and its descendants (worker threads are in the same process). */
+async function tree(pid: number): Promise<number[]> {
+  const out = [pid];
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const t of tasks) {
+    const kids = (await readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean);
+    for (const k of kids) out.push(...(await tree(Number(k))));
+  }
+  return out;
+}
+
+async function rssAndCpu(pids: number[]): Promise<{ rss: number; cpu: number }> {
+  let rss = 0;
+  let cpu = 0;
+  for (const p of pids) {
+    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
+    rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    const st = (await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ') ?? [];
+    cpu += (Number(st[11] ?? 0) + Number(st[12] ?? 0)) / 100; // utime + stime, in clock ticks (100/s)
+  }
+  return { rss, cpu };
+}
+
+export interface ChildRun {
+  seconds: number;
+  peakRss: number;
+  /** RSS samples taken after `settleMs` (models loaded), sorted. */
+  samples: number[];
+  cpuSeconds: number;
+  stderr: string;
+}
+
+/** Run `cmd args` to the end; throws with its stderr when it exits non-zero. */
+export async function runChild(cmd: string, args: string[], opts: { settleMs?: number } = {}): Promise<ChildRun> {
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b) => (stderr += b));
+  const exited = once(child, 'exit');
+  let peakRss = 0;
+  let cpuSeconds = 0;
+  const samples: number[] = [];
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done) {
+    const s = await rssAndCpu(await tree(child.pid!));
+    if (s.rss > 0) {
+      peakRss = Math.max(peakRss, s.rss);
+      if (performance.now() - t0 > (opts.settleMs ?? 30_000)) samples.push(s.rss);
+      cpuSeconds = Math.max(cpuSeconds, s.cpu);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [code] = await exited;
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')}: exited ${code}\n${stderr}`);
+  samples.sort((a, b) => a - b);
+  return { seconds, peakRss, samples, cpuSeconds, stderr };
+}
