@@ -41,7 +41,6 @@ describe('coherence evaluation on check-half pages', () => {
     expect(pages.length).toBeGreaterThan(60);
     const samples = sampleSet(pages, 1, coherenceDefaults);
     const auc = aucTable(samples, coherenceDefaults);
-    console.log(pages.length, 'pages', JSON.stringify(auc));
     expect(auc['alternating']).toBeGreaterThanOrEqual(BOUNDS.alternating);
     expect(auc['splice 25%']).toBeGreaterThanOrEqual(BOUNDS.splice25);
     expect(auc['splice 50%']).toBeGreaterThanOrEqual(BOUNDS.splice50);
@@ -55,4 +54,5 @@ describe('coherence evaluation on check-half pages', () => {
   }, 60_000);
 });
 
-const BOUNDS = { alternating: 0, splice25: 0, splice50: 0, swap: 0, swapNoAlt: 0, shuffled: 0 };
+// Measured on this slice (95 pages, seed 1): alternating 0.913, splice 25% 0.881, 50% 0.905, img swap 0.919, no-alt 0.811, shuffled 0.652.
+const BOUNDS = { alternating: 0.87, splice25: 0.84, splice50: 0.86, swap: 0.88, swapNoAlt: 0.77, shuffled: 0.61 };
