@@ -5,8 +5,8 @@
  */
 import type { Doc, Segment } from '../../schemas/doc.ts';
 import {
-  EMPTY_VECTOR, containment, contentWords, cosine, cosineMatrix, leaveOneOutCosine, stopwordsFor, sumVectors, termVector,
-  type TermVector,
+  EMPTY_VECTOR, containment, contentWords, cosine, cosineMatrix, idfVector, leaveOneOutCosine, stopwordsFor, sumVectors, termVector,
+  weightedContainment, type TermVector,
 } from './text.ts';
 import { visualFeatures, visualSimilarity, type VisualFeatures } from './visual.ts';
 
@@ -92,6 +92,17 @@ export interface CoherenceSignals {
   coh_image_sites: number | null;
   coh_model_image_text: number | null;
   coh_model_image_image: number | null;
+  coh_text_pair: number | null;
+  coh_text_pair_low: number | null;
+  coh_text_alternation: number | null;
+  coh_text_rest: number | null;
+  coh_text_rest_low: number | null;
+  coh_text_bisect: number | null;
+  coh_align_idf: number | null;
+  coh_align_local: number | null;
+  coh_image_host: number | null;
+  /** Why coherence_score is NULL ('no_prose', 'one_paragraph'); NULL when it is scored. */
+  coh_unscored: string | null;
 }
 
 export interface CoherenceMeasurement {
@@ -100,6 +111,13 @@ export interface CoherenceMeasurement {
   strayParagraphs: { index: number; contentWords: number }[];
   /** Segment indices of images without a textual anchor, with their distance to the nearest text. */
   unanchoredImages: { index: number; textDistance: number }[];
+}
+
+/** Mean of the lowest quarter (at least one value): how bad the worst part of a document is. */
+function lowerQuartile(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const k = Math.max(1, Math.floor(v.length / 4));
+  return v.slice(0, k).reduce((a, b) => a + b, 0) / k;
 }
 
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -249,6 +267,25 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // comparisons are a noisy coin, and must not condemn it alone.
   const textOrder = orderTrials >= 3 ? (orderWins + cfg.orderPrior.value * cfg.orderPrior.trials) / (orderTrials + cfg.orderPrior.trials) : null;
 
+  // ---- text development, idf-weighted: every pair and every paragraph against the rest ----
+  const idfVecs = judged.map((i) => idfVector(vectors[i]!));
+  const pairs = idfVecs.length >= 2 ? cosineMatrix(idfVecs) : [];
+  const nJ = idfVecs.length;
+  const adjPairs: number[] = [];
+  const skipPairs: number[] = [];
+  for (let k = 0; k + 1 < nJ; k++) adjPairs.push(pairs[k]![k + 1]!);
+  for (let k = 0; k + 2 < nJ; k++) skipPairs.push(pairs[k]![k + 2]!);
+  const idfCentroid = sumVectors(idfVecs);
+  const rest = nJ >= 3 ? idfVecs.map((v) => leaveOneOutCosine(v, idfCentroid) ?? 0) : [];
+  const textPair = mean(adjPairs);
+  const textPairLow = adjPairs.length >= 2 ? lowerQuartile(adjPairs) : null;
+  // Two topics taking turns (every other paragraph from elsewhere): paragraphs two apart agree more than
+  // neighbours do. Written text is the other way round (local cohesion).
+  const textAlternation = skipPairs.length >= 3 ? mean(skipPairs)! - mean(adjPairs.slice(0, skipPairs.length + 1))! : null;
+  const textRest = mean(rest);
+  const textRestLow = rest.length ? lowerQuartile(rest) : null;
+  const textBisect = nJ >= 6 ? spectralNormalizedCut(pairs, cfg) : null;
+
   // ---- image-sequence consistency ----
   const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
   const visual: { index: number; f: VisualFeatures }[] = [];
@@ -298,6 +335,10 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const unanchoredImages: { index: number; textDistance: number }[] = [];
   const modelAlign: number[] = [];
   const weighted: [number, number][] = []; // [saturated anchor, evidence]
+  const idfAnchors: number[] = [];
+  const localShares: number[] = [];
+  const pageSite = imageSite(doc.url);
+  let ownHost = 0;
   for (const i of imageIdx) {
     const seg = segs[i]!;
     // An alt text that is only a file name is read (and weighed) as one.
@@ -316,6 +357,14 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     // Words found beside the image count fully, words found only elsewhere in the document for less.
     // null: the image brings no words of its own, so there is nothing to check.
     let anchor: number | null = terms.length ? Math.max(containment(terms, neighbourhood), 0.6 * containment(terms, docVocab)) : null;
+    if (terms.length) {
+      // idf-weighted: a rare word of the alt found in the text says more than "people" or "year".
+      const inDoc = weightedContainment(terms, docVocab);
+      idfAnchors.push(inDoc);
+      // Of what the document has, how much sits beside the image: an image moved away from its passage loses it.
+      if (inDoc > 0) localShares.push(Math.min(1, weightedContainment(terms, neighbourhood) / inDoc));
+    }
+    if (sameOwner(pageSite, seg.url)) ownHost++;
     // How much an anchor says: three alt words are full evidence, a file-name word half an alt word.
     let evidence = Math.min(1, (new Set(ownWords).size + 0.5 * new Set(fileWords).size) / 3);
     const e = emb?.image.get(i);
@@ -340,6 +389,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     if (!anchor && !hasCaption) unanchoredImages.push({ index: i, textDistance: nearest });
   }
   const alignAnchor = mean(anchors);
+  const imageHost = imageIdx.length && pageSite ? ownHost / imageIdx.length : null;
   const alignDistance = mean(distances);
   const alignUnanchored = imageIdx.length ? unanchoredImages.length / imageIdx.length : null;
   // Evidence-weighted mean, shrunk toward "aligned" by a prior worth `anchorPrior` well-anchored images:
@@ -376,6 +426,16 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_image_sites: round(imageSites),
       coh_model_image_text: round(mean(modelAlign)),
       coh_model_image_image: round(modelImageImage),
+      coh_text_pair: round(textPair),
+      coh_text_pair_low: round(textPairLow),
+      coh_text_alternation: round(textAlternation),
+      coh_text_rest: round(textRest),
+      coh_text_rest_low: round(textRestLow),
+      coh_text_bisect: round(textBisect),
+      coh_align_idf: round(mean(idfAnchors)),
+      coh_align_local: round(mean(localShares)),
+      coh_image_host: round(imageHost),
+      coh_unscored: null,
   };
   scorePerspectives(signals, cfg, imageIdx.length > 0);
   return { signals, strayParagraphs, unanchoredImages };
@@ -393,6 +453,90 @@ export function scorePerspectives(signals: CoherenceSignals, cfg: Pick<MeasureCo
   const parts = [signals.coh_text_score, signals.coh_image_score, signals.coh_align_score].filter((v): v is number => v !== null);
   const joined = cfg.combine === 'min' ? Math.min(...parts) : cfg.combine === 'product' ? parts.reduce((a, b) => a * b, 1) : mean(parts)!;
   signals.coherence_score = parts.length === 0 ? null : round(joined);
+  // Say why a document is not scored: no perspective had a signal to stand on.
+  signals.coh_unscored = parts.length ? null : signals.coh_text_segments === 0 ? 'no_prose' : 'one_paragraph';
+}
+
+/**
+ * Is an image hosted by the page's own site? Same registrable domain, or one's name inside the other's
+ * host ("static.bbc.co.uk" for bbc.com, "nytimes.com" for static01.nytimes.com). A page's images mostly
+ * are; images of another article, or hotlinked from elsewhere, mostly are not.
+ */
+export function sameOwner(pageSite: string, imageUrl: string | null | undefined): boolean {
+  const site = imageSite(imageUrl);
+  if (!site || !pageSite) return false;
+  if (site === pageSite) return true;
+  const name = (d: string) => d.split('.')[0]!;
+  let host = '';
+  try {
+    host = new URL(imageUrl!).hostname;
+  } catch {
+    return false;
+  }
+  const a = name(pageSite);
+  const b = name(site);
+  return (a.length >= 4 && host.includes(a)) || (b.length >= 4 && pageSite.includes(b));
+}
+
+/**
+ * The best normalised cut of the paragraph graph into ANY two sets (not only a contiguous block): the
+ * spectral relaxation of Shi & Malik (2000). The second eigenvector of D^-1/2 W D^-1/2 (power iteration,
+ * deflated by the first) orders the paragraphs; the best cut along that order, both sides >= 2, is the
+ * value. Near 0 for two topics however they are interleaved (spliced blocks, alternating paragraphs,
+ * stitched templates); high for one topic. `sims` is a symmetric cosine matrix (diagonal ignored).
+ */
+export function spectralNormalizedCut(sims: Float64Array[], cfg: Pick<MeasureConfig, 'splitSmoothing'>): number | null {
+  let n = sims.length;
+  if (n < 4) return null;
+  // Long documents: runs of consecutive paragraphs, at most 128 nodes (n^2 per iteration).
+  let W = sims;
+  const MAX = 128;
+  if (n > MAX) {
+    const per = Math.ceil(n / MAX);
+    const m = Math.ceil(n / per);
+    W = Array.from({ length: m }, () => new Float64Array(m));
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && Math.floor(i / per) !== Math.floor(j / per)) W[Math.floor(i / per)]![Math.floor(j / per)]! += sims[i]![j]!;
+    n = m;
+  }
+  const eps = (cfg.splitSmoothing * 8) / (n - 1);
+  const deg = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) deg[i] += W[i]![j]! + eps;
+  const isq = deg.map((d) => 1 / Math.sqrt(d));
+  // First eigenvector of the normalised matrix: sqrt(degree), normalised.
+  const u0 = deg.map((d) => Math.sqrt(d));
+  const n0 = Math.hypot(...u0);
+  for (let i = 0; i < n; i++) u0[i] = u0[i]! / n0;
+  // Power iteration on (M + I) / 2 (eigenvalues in [0, 1]) with u0 projected out; a fixed start for determinism.
+  let v = new Float64Array(n).map((_, i) => Math.cos(1 + 2.3 * i));
+  const next = new Float64Array(n);
+  for (let it = 0; it < 60; it++) {
+    let dot0 = 0;
+    for (let i = 0; i < n; i++) dot0 += v[i]! * u0[i]!;
+    for (let i = 0; i < n; i++) v[i] = v[i]! - dot0 * u0[i]!;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const row = W[i]!;
+      for (let j = 0; j < n; j++) if (j !== i) s += (row[j]! + eps) * isq[j]! * v[j]!;
+      next[i] = 0.5 * (s * isq[i]! + v[i]!);
+    }
+    const norm = Math.hypot(...next) || 1;
+    v = next.map((x) => x / norm);
+  }
+  const order = [...Array(n).keys()].sort((a, b) => v[a]! * isq[a]! - v[b]! * isq[b]!);
+  // Sweep: move nodes one by one into A; cut(A, B) updated in O(n) per move.
+  const total = deg.reduce((a, b) => a + b, 0);
+  const inA = new Uint8Array(n);
+  let cut = 0;
+  let volA = 0;
+  let best = Infinity;
+  for (let k = 0; k < n - 2; k++) {
+    const x = order[k]!;
+    for (let j = 0; j < n; j++) if (j !== x) cut += inA[j] ? -(W[x]![j]! + eps) : W[x]![j]! + eps;
+    inA[x] = 1;
+    volA += deg[x]!;
+    if (k >= 1) best = Math.min(best, cut / volA + cut / (total - volA));
+  }
+  return Number.isFinite(best) ? best : null;
 }
 
 /** Registrable-ish domain of an image URL ("i2.wp.com" -> "wp.com", "static.bbc.co.uk" -> "bbc.co.uk"). */

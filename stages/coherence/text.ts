@@ -5,6 +5,7 @@
  * Myanmar, which do not), stopwords come from the `stopwords-iso` package (58 languages).
  */
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 
 /** A sparse term-frequency vector with its norm precomputed. */
 export interface TermVector {
@@ -187,3 +188,62 @@ export function containment(terms: string[], vocabulary: { has(t: string): boole
   for (const t of uniq) if (vocabulary.has(t)) hit++;
   return hit / uniq.size;
 }
+
+/**
+ * Document frequencies of content words (as contentWords makes them) over the fit half of the
+ * coherence eval pages (../shared/corpus/html dev collection, split by site), written by
+ * `npx tsx scripts/fit-coherence.ts --write`: { pages, minDf, df: { term: pages containing it } }.
+ * Only terms in >= minDf pages are listed; any other term is rare, and gets the weight of df = 1.
+ */
+interface DfTable {
+  pages: number;
+  minDf: number;
+  df: Record<string, number>;
+}
+let dfTable: DfTable | null = null;
+function table(): DfTable {
+  if (!dfTable) {
+    try {
+      dfTable = JSON.parse(readFileSync(new URL('./term-df.json', import.meta.url), 'utf8')) as DfTable;
+    } catch {
+      dfTable = { pages: 1, minDf: 1, df: {} }; // not written yet: every term weighs the same
+    }
+  }
+  return dfTable;
+}
+
+/** Inverse document frequency, ln((N + 1) / (df + 1)) + 1: words every article uses ("year", "people") weigh little. */
+export function idf(term: string): number {
+  const t = table();
+  return Math.log((t.pages + 1) / ((t.df[term] ?? 1) + 1)) + 1;
+}
+
+/** The same terms with tf x idf weights: topic words carry the cosine, generic ones hardly. */
+export function idfVector(v: TermVector): TermVector {
+  const tf = new Map<string, number>();
+  let sq = 0;
+  for (const [t, w] of v.tf) {
+    const x = w * idf(t);
+    tf.set(t, x);
+    sq += x * x;
+  }
+  return { tf, norm: Math.sqrt(sq) };
+}
+
+/** Share of `terms` (as a set) found in `vocabulary`, each term weighted by its idf. */
+export function weightedContainment(terms: string[], vocabulary: { has(t: string): boolean }): number {
+  let all = 0;
+  let hit = 0;
+  for (const t of new Set(terms)) {
+    const w = idf(t);
+    all += w;
+    if (vocabulary.has(t)) hit += w;
+  }
+  return all > 0 ? hit / all : 0;
+}
+
+/** Replace the document-frequency table (scripts/fit-coherence.ts, before it measures with a new one). */
+export function useDfTable(t: DfTable): void {
+  dfTable = t;
+}
+export type { DfTable };
