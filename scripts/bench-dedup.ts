@@ -15,6 +15,17 @@
  *   global     the global SQL pass (`corpus dedup`) over that shard, alone in its process
  *
  *   npx tsx scripts/bench-dedup.ts [N] [--only global]
+ *
+ * The partitioned pass (`corpus dedup --phase index|cluster|apply`) on synthetic signatures:
+ *
+ *   npx tsx scripts/bench-dedup.ts --docs 10000000 --world-size 8 [--shards 16] [--threads 1] [--apply]
+ *
+ * writes --shards Parquet shards of N documents straight from DuckDB (doc_id, url_norm, fetched_ms,
+ * a 112-value minhash, a unique paragraph, its domain's footer and logo; every 10th document an
+ * 8%-perturbed signature of one of the 500 before it, every 50th the URL of the third before it,
+ * 1,000 domains), then runs each index task, cluster (and with --apply each apply task) in a child
+ * process of its own and prints its time and peak RSS, and the same as one task (--world-size 1)
+ * unless --no-reference.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -29,11 +40,16 @@ import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, docRow } from '../schemas/table
 import { extractHtml } from '../stages/extract/index.ts';
 import { DEDUP_COLUMNS, dedupStage, docText } from '../stages/dedup/index.ts';
 import { MinHasher } from '../stages/dedup/minhash.ts';
-import { globalDedup } from '../stages/dedup/global.ts';
-import { Db, ParquetTableWriter } from '../stages/lib/duckdb.ts';
+import { applyPhase, clusterPhase, globalDedup, indexPhase } from '../stages/dedup/global.ts';
+import { Db, ParquetTableWriter, sqlString } from '../stages/lib/duckdb.ts';
 
 const CORPUS = new URL('../../shared/corpus/html/', import.meta.url).pathname;
-const N = Number(process.argv[2] ?? 100_000);
+const flag = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const phased = flag('--world-size') !== undefined || process.argv[2] === 'phase';
+const N = Number(flag('--docs') ?? (phased ? 1_000_000 : (process.argv[2] ?? 100_000)));
 const mode = process.argv[3]?.startsWith('--') ? undefined : process.argv[3];
 const shardDir = process.argv[4] ?? '';
 
@@ -176,7 +192,104 @@ async function child(m: string): Promise<void> {
   console.log(JSON.stringify({ mode: m, docs: N, out, seconds, mb: chars / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, pool: pool.length, ...extra }));
 }
 
-if (mode) {
+// ---------------------------------------------------------------------------------------------
+// The partitioned pass on synthetic signatures
+
+/** One shard of synthetic documents [from, to) written by DuckDB (fast: no JS per row). */
+async function writeSyntheticShard(dir: string, from: number, to: number): Promise<void> {
+  const db = await Db.open({ threads: 2 });
+  try {
+    mkdirSync(join(dir, 'docs'), { recursive: true });
+    const u32 = (x: string) => `(${x} % 4294967296)::UINTEGER`;
+    await db.run(`COPY (
+      WITH d AS (
+        SELECT i, CASE WHEN i % 10 = 9 THEN greatest(0, i - 1 - (hash(i, 'src') % 500)::BIGINT) ELSE i END AS src,
+               CASE WHEN i % 50 = 7 THEN i - 3 ELSE i END AS url_of
+        FROM range(${from}, ${to}) t(i))
+      SELECT md5(i::VARCHAR) AS doc_id, 'https://site' || (url_of % 1000) || '.example/page/' || url_of AS url,
+             'site' || (i % 1000) || '.example' AS domain, 'site' || (url_of % 1000) || '.example/page/' || url_of AS url_norm,
+             CASE WHEN i % 10 = 9 THEN 1.6e12 ELSE 1.5e12 + i END::DOUBLE AS fetched_ms,
+             CASE WHEN i = src THEN list_transform(range(112), j -> ${u32('hash(src, j)')})
+                  ELSE list_transform(range(112), j -> CASE WHEN hash(i, j, 'e') % 100 < 8 THEN ${u32('hash(i, j)')} ELSE ${u32('hash(src, j)')} END) END AS minhash,
+             [{'kind': 'text', 'text': 'paragraph of document ' || src, 'image_id': NULL::VARCHAR},
+              {'kind': 'text', 'text': 'footer of site ' || (i % 1000), 'image_id': NULL::VARCHAR},
+              {'kind': 'image', 'text': NULL::VARCHAR, 'image_id': md5('logo' || (i % 1000))}] AS segments,
+             NULL::VARCHAR[] AS boilerplate_md5, NULL::VARCHAR[] AS removed_image_ids
+      FROM d) TO ${sqlString(join(dir, 'docs', 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
+    if (from === 0) {
+      mkdirSync(join(dir, 'images'), { recursive: true });
+      await db.run(`COPY (SELECT md5('logo' || d) AS image_id, printf('%016x', hash(d)) AS phash FROM range(1000) t(d))
+        TO ${sqlString(join(dir, 'images', 'part-0.parquet'))} (FORMAT parquet)`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function phaseChild(): Promise<void> {
+  // argv: phase <phase> <rank> <worldSize> <out> <threads> <shard dirs…>
+  const [, , , phase, rank, world, out, threads, ...dirs] = process.argv;
+  const opts = { dirs, out: out!, config: defaultConfig.dedup, threads: Number(threads), rank: Number(rank), worldSize: Number(world) };
+  const t0 = performance.now();
+  let extra: Record<string, unknown> = {};
+  if (phase === 'index') extra = { pairs: (await indexPhase({ ...opts, force: true })).pairs };
+  else if (phase === 'cluster') {
+    const s = await clusterPhase({ ...opts, force: true });
+    extra = { nodes: s.nodes, edges: s.edges, removals: s.removals, boilerplate: s.boilerplateParagraphs, logos: s.logoImages };
+  } else extra = { shards: (await applyPhase({ ...opts, force: true })).length };
+  console.log(JSON.stringify({ phase, rank: opts.rank, seconds: (performance.now() - t0) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra }));
+}
+
+async function phasedBench(): Promise<void> {
+  const W = Number(flag('--world-size') ?? 8);
+  const S = Number(flag('--shards') ?? 16);
+  const threads = flag('--threads') ?? '1';
+  const self = fileURLToPath(import.meta.url);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-dedup-phases-'));
+  const run = (args: string[]) =>
+    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, 'phase', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!);
+  try {
+    let t = performance.now();
+    const shards: string[] = [];
+    for (let s = 0; s < S; s++) {
+      shards.push(join(dir, `shard${String(s).padStart(3, '0')}`));
+      await writeSyntheticShard(shards[s]!, Math.floor((s * N) / S), Math.floor(((s + 1) * N) / S));
+    }
+    const du = execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0];
+    console.log(`bench-dedup phases: ${N} synthetic documents in ${S} shards (${du} MB Parquet, written in ${((performance.now() - t) / 1000).toFixed(0)} s); DuckDB threads per task ${threads}; node ${process.version}; 2-core machine shared with other jobs`);
+    const worlds = process.argv.includes('--no-reference') ? [W] : [W, 1];
+    for (const w of worlds) {
+      const out = join(dir, `dedup-w${w}`);
+      const idx: Record<string, number>[] = [];
+      for (let r = 0; r < w; r++) {
+        const res = run(['index', String(r), String(w), out, threads, ...shards]);
+        idx.push(res);
+        console.log(`  w=${w} index ${r}: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMB.toFixed(0)} MB, ${res.pairs} pairs`);
+      }
+      const c = run(['cluster', '0', '1', out, threads, ...shards]);
+      console.log(`  w=${w} cluster: ${c.seconds.toFixed(1)} s, peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
+      const sum = (k: string) => idx.reduce((n, x) => n + x[k], 0);
+      const max = (k: string) => Math.max(...idx.map((x) => x[k]));
+      console.log(`  w=${w}: index max ${max('seconds').toFixed(1)} s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s / ${c.maxRssMB.toFixed(0)} MB`);
+      if (process.argv.includes('--apply')) {
+        for (let r = 0; r < w; r++) {
+          const a = run(['apply', String(r), String(w), out, threads, ...shards]);
+          console.log(`  w=${w} apply ${r}: ${a.seconds.toFixed(1)} s, peak RSS ${a.maxRssMB.toFixed(0)} MB, ${a.shards} shards`);
+        }
+      }
+      rmSync(out, { recursive: true, force: true });
+      t = performance.now();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'phase') {
+  await phaseChild();
+} else if (phased) {
+  await phasedBench();
+} else if (mode) {
   await child(mode);
 } else {
   const self = fileURLToPath(import.meta.url);

@@ -4,15 +4,30 @@
  * image_clusters) that each shard can be filtered by, and with --apply the filtered docs of every
  * shard under DIR/docs/shard=<name>/, so `corpus query DIR` shows the deduplicated corpus; documents
  * whose segments it cut get their token and position columns recomputed (../retokenize.ts).
+ *
+ * `--phase index|cluster|apply [--rank i --world-size n|auto]` runs one phase of it as one task of a
+ * job array (stages/dedup/global.ts); without --phase the three run in this process.
  */
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, UsageError } from '../cli.ts';
+import { parse, shardOf, UsageError } from '../cli.ts';
 import { loadConfig, mergeConfig, type Config } from '../config.ts';
-import { retokenizeApplied, type RetokenizeResult } from '../retokenize.ts';
-import { GlobalDedupError, globalDedup, parquetGlob, shardDedupConfig } from '../../stages/dedup/global.ts';
+import { retokenizeApplied } from '../retokenize.ts';
+import {
+  applyPhase,
+  clusterPhase,
+  GlobalDedupError,
+  globalDedup,
+  indexPhase,
+  parquetGlob,
+  shardDedupConfig,
+  type AppliedShard,
+  type ApplyShard,
+  type GlobalDedupSummary,
+} from '../../stages/dedup/global.ts';
 import { describeBanding } from '../../stages/dedup/index.ts';
+
+const USAGE = 'usage: corpus dedup <out-dir…> --out DIR [--phase index|cluster|apply [--rank i --world-size n|auto] [--force]] [--threshold J] [--apply] [--config f.json]';
 
 export async function dedupCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -20,10 +35,22 @@ export async function dedupCommand(argv: string[]): Promise<number> {
     config: { type: 'string' },
     threshold: { type: 'string' },
     apply: { type: 'boolean' },
+    phase: { type: 'string' },
+    rank: { type: 'string' },
+    'world-size': { type: 'string' },
+    force: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
-  if (positionals.length === 0) throw new UsageError('usage: corpus dedup <out-dir…> --out DIR [--threshold J] [--apply] [--config f.json]');
+  if (positionals.length === 0) throw new UsageError(USAGE);
   if (!values.out) throw new UsageError('corpus dedup needs --out DIR (where the removal lists go)');
+  const phase = values.phase;
+  if (phase !== undefined && !['index', 'cluster', 'apply'].includes(phase)) throw new UsageError(`--phase is index, cluster or apply, got ${phase}`);
+  if (phase === undefined && (values['world-size'] !== undefined || values.rank !== undefined)) {
+    throw new UsageError('--rank/--world-size go with --phase index or apply (without --phase everything runs in this process)');
+  }
+  if (phase === 'cluster' && (values['world-size'] !== undefined || values.rank !== undefined)) {
+    throw new UsageError('--phase cluster is one task: it takes no --rank/--world-size (it finds the index tasks under --out)');
+  }
   // Parameters: the shards' own (from their manifests) unless a --config file says otherwise; the
   // near-duplicate threshold can be retuned here without reprocessing anything.
   let dedup = values.config ? loadConfig(values.config).dedup : ((await shardDedupConfig(positionals).catch((e) => {
@@ -35,51 +62,66 @@ export async function dedupCommand(argv: string[]): Promise<number> {
     dedup = mergeConfig(dedup, { nearDup: { threshold: t } });
   }
   const log = values.quiet ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
-  log(`dedup: ${describeBanding(dedup.nearDup)}`);
-  let summary;
+  const shards = { dirs: positionals, out: values.out, config: dedup, log };
+  // Tokens of the documents apply cut are recomputed with the shard's own config before the file is renamed into place.
+  let notRetokenized = 0;
+  const post = async (file: string, s: ApplyShard): Promise<Record<string, unknown>> => {
+    const original = await parquetGlob(s.dir, 'docs');
+    if (!original) return {};
+    const t0 = Date.now();
+    try {
+      const r = await retokenizeApplied(file, original, await shardRunConfig(s.dir, values.config));
+      if (r.changed) log(`dedup: shard ${s.name}: ${r.retokenized} of ${r.changed} cut documents retokenized in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const f of r.failed) log(`dedup: shard ${s.name}: ${f.docId} kept without tokens: ${f.reason}`);
+      return { retokenized: { ...r, failed: r.failed.length } };
+    } catch (e) {
+      // E.g. the run's tokenizer.json is not where its manifest says: the shard's cut documents keep
+      // the run's token columns, which summary.json and the exit code say.
+      const error = `tokens of the cut documents not recomputed: ${(e as Error).message}`;
+      notRetokenized++;
+      process.stderr.write(`dedup: shard ${s.name}: ${error} (make the run's tokenizer available and rerun corpus dedup --apply)\n`);
+      return { retokenized: { error } };
+    }
+  };
   try {
-    summary = await globalDedup({ dirs: positionals, out: values.out, config: dedup, apply: values.apply, log });
+    if (phase === 'index') {
+      const m = await indexPhase({ ...shards, ...shardOf(values), force: values.force });
+      process.stderr.write(`dedup index ${m.rank}/${m.worldSize}: ${m.pairs} pairs -> ${values.out}\n`);
+      return 0;
+    }
+    if (phase === 'cluster') {
+      report(await clusterPhase({ ...shards, force: values.force }), values.out);
+      return 0;
+    }
+    if (phase === 'apply') {
+      const done = await applyPhase({ ...shards, ...shardOf(values), force: values.force, post });
+      process.stderr.write(`dedup apply: ${done.length} shards, ${done.reduce((n, a) => n + a.rows, 0)} docs kept -> ${values.out}\n`);
+      return done.some((a) => (a.retokenized as { error?: string } | undefined)?.error) ? 1 : 0;
+    }
+    log(`dedup: ${describeBanding(dedup.nearDup)}`);
+    const summary = await globalDedup({ ...shards, apply: values.apply, post });
+    if (summary.applied) {
+      // summary.json gains what was redone, so a later reader knows the token columns are current.
+      const retokenized = Object.fromEntries(summary.applied.map((a: AppliedShard) => [a.shard, a.retokenized ?? { changed: 0, retokenized: 0, failed: 0 }]));
+      const file = join(values.out, 'summary.json');
+      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), keptDocs: summary.keptDocs, retokenized }, null, 2) + '\n');
+    }
+    report(summary, values.out);
+    return notRetokenized ? 1 : 0;
   } catch (e) {
     if (e instanceof GlobalDedupError) throw new UsageError(e.message);
     throw e;
   }
-  let shardsNotRetokenized = 0;
-  if (values.apply) {
-    const retokenized: Record<string, (Omit<RetokenizeResult, 'failed'> & { failed: number }) | { error: string }> = {};
-    for (let i = 0; i < positionals.length; i++) {
-      const name = summary.shards[i]!;
-      const applied = join(values.out, 'docs', `shard=${name}`, 'part-0.parquet');
-      const original = await parquetGlob(positionals[i]!, 'docs');
-      if (!original || !existsSync(applied)) continue;
-      const t0 = Date.now();
-      let r: RetokenizeResult;
-      try {
-        r = await retokenizeApplied(applied, original, await shardRunConfig(positionals[i]!, values.config));
-      } catch (e) {
-        // E.g. the run's tokenizer.json is not where its manifest says: the shard's cut documents keep
-        // the run's token columns, which summary.json and the exit code say.
-        const error = `tokens of the cut documents not recomputed: ${(e as Error).message}`;
-        retokenized[name] = { error };
-        shardsNotRetokenized++;
-        process.stderr.write(`dedup: shard ${name}: ${error} (make the run's tokenizer available and rerun corpus dedup --apply)\n`);
-        continue;
-      }
-      retokenized[name] = { ...r, failed: r.failed.length };
-      if (r.changed) log(`dedup: shard ${name}: ${r.retokenized} of ${r.changed} cut documents retokenized in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      for (const f of r.failed) log(`dedup: shard ${name}: ${f.docId} kept without tokens: ${f.reason}`);
-    }
-    // summary.json gains what was redone, so a later reader knows the token columns are current.
-    const file = join(values.out, 'summary.json');
-    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), retokenized }, null, 2) + '\n');
-  }
+}
+
+function report(summary: GlobalDedupSummary, out: string): void {
   const r = summary.removals;
   process.stderr.write(
     `dedup: ${summary.nodes} docs in ${summary.shards.length} shards; ${summary.edges.url} URL + ${summary.edges.near} near-duplicate edges, ` +
       `${summary.components} clusters; remove ${summary.removalsInDocs} docs from docs (dup_url ${r.dup_url ?? 0}, near_dup ${r.near_dup ?? 0}, ` +
       `boilerplate_only ${r.boilerplate_only ?? 0}); ${summary.boilerplateParagraphs} boilerplate paragraphs, ${summary.logoImages} logo images; ` +
-      `${summary.keptDocs} docs kept; ${summary.seconds.toFixed(1)} s -> ${values.out}\n`,
+      `${summary.keptDocs} docs kept; ${summary.seconds.toFixed(1)} s -> ${out}\n`,
   );
-  return shardsNotRetokenized ? 1 : 0;
 }
 
 /** The config a shard was run with (its manifest), for redoing its tokens; else --config or the defaults. */

@@ -1,0 +1,183 @@
+/**
+ * `corpus dedup` as a partitioned job (issue #19): real pages of ../shared/corpus with planted
+ * duplicates and boilerplate spread over 4 HTML directories, each run through the real pipeline into
+ * a shard of its own; then the single-process command against index by 3 tasks -> cluster -> apply
+ * by 3 tasks, with the shards given in other orders and the rank taken from Slurm / Kubernetes
+ * variables. The removal lists and the deduplicated docs must be the same bytes.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../pipeline/config.ts';
+import { queryCorpus } from '../pipeline/query.ts';
+import { runCorpus } from '../pipeline/run.ts';
+import { dedupCommand } from '../pipeline/commands/dedup.ts';
+import { extractHtml } from '../stages/extract/index.ts';
+import { CORPUS } from './helpers/context.ts';
+
+const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'guardian-1', 'lemonde-1', 'medium-3'];
+const FOOTER = 'This article was mirrored by Mirror Example; all rights belong to their owners.';
+
+function paragraphs(stem: string): string[] {
+  const html = readFileSync(join(CORPUS, 'html/readability', `${stem}.html`), 'utf8');
+  return extractHtml(html, 'http://fakehost/test/page.html').segments.flatMap((s) => (s.kind === 'text' && s.text ? [s.text] : []));
+}
+
+/** Replace about `fraction` of the words, deterministically. */
+function edit(paras: string[], fraction: number, seed: number): string[] {
+  let s = seed;
+  return paras.map((p) =>
+    p.replace(/\S+/g, (w) => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32 < fraction ? 'changed' : w;
+    }),
+  );
+}
+
+const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function writePage(dir: string, name: string, url: string, date: string, paras: string[]): void {
+  const file = join(dir, `${name}.html`);
+  const body = paras.map((p) => `<p>${esc(p)}</p>`).join('\n');
+  writeFileSync(file, `<!doctype html><html><head><title>${name}</title><link rel="canonical" href="${url}"></head><body>${body}</body></html>`);
+  const t = new Date(date);
+  utimesSync(file, t, t);
+}
+
+let root: string;
+let shards: string[];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'dedup-phases-'));
+  const inputs = [0, 1, 2, 3].map((i) => join(root, `in${i}`));
+  for (const d of inputs) mkdirSync(d);
+  STEMS.forEach((stem, i) => {
+    const paras = paragraphs(stem);
+    // An original, a 1%-edited mirror fetched later (it wins), the original again under a tracking
+    // URL, and a second, 3%-edited mirror; each in another shard. The mirrors share a footer.
+    writePage(inputs[i % 4]!, `orig-${stem}`, `https://news.example/${stem}`, `2020-01-0${1 + i}T00:00:00Z`, paras);
+    writePage(inputs[(i + 1) % 4]!, `mirror-${stem}`, `https://mirror.example/copy/${stem}`, '2021-06-01T00:00:00Z', [...edit(paras, 0.01, i + 1), FOOTER]);
+    writePage(inputs[(i + 2) % 4]!, `track-${stem}`, `http://www.news.example/${stem}?utm_source=rss`, '2019-03-01T00:00:00Z', paras);
+    writePage(inputs[(i + 3) % 4]!, `again-${stem}`, `https://mirror2.example/${stem}`, '2020-06-01T00:00:00Z', [...edit(paras, 0.03, i + 7), FOOTER]);
+  });
+  const config = loadConfig();
+  shards = [];
+  for (let i = 0; i < 4; i++) {
+    shards.push(join(root, `shard${i}`));
+    await runCorpus({ inputs: [inputs[i]!], out: shards[i]!, config, progress: false, log: () => {} });
+  }
+}, 600_000);
+
+async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return await f();
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+/** Every Parquet file of the lists and the docs, relative path -> bytes. */
+function outputs(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const t of ['removals', 'boilerplate', 'image_removals', 'image_clusters', 'docs']) {
+    for (const f of readdirSync(join(dir, t), { recursive: true }) as string[]) {
+      if (f.endsWith('.parquet')) files.set(join(t, f), readFileSync(join(dir, t, f)));
+    }
+  }
+  return files;
+}
+
+/** The three phases as separate processes would run them: index by 3, cluster, apply by 3. */
+async function partitioned(dirs: string[], out: string, rankFrom: 'flag' | 'slurm' | 'k8s'): Promise<void> {
+  const env = { ...process.env };
+  const rankArgs = (r: number): string[] => {
+    delete process.env.SLURM_ARRAY_TASK_ID;
+    delete process.env.SLURM_ARRAY_TASK_MIN;
+    delete process.env.SLURM_ARRAY_TASK_COUNT;
+    delete process.env.JOB_COMPLETION_INDEX;
+    if (rankFrom === 'flag') return ['--rank', String(r), '--world-size', '3'];
+    if (rankFrom === 'slurm') {
+      Object.assign(process.env, { SLURM_ARRAY_TASK_ID: String(r + 1), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' });
+      return ['--world-size', 'auto'];
+    }
+    process.env.JOB_COMPLETION_INDEX = String(r);
+    return ['--world-size', '3'];
+  };
+  try {
+    // Index tasks in a scrambled order, as a scheduler may run them.
+    for (const r of [2, 0, 1]) expect(await quietly(() => dedupCommand([...dirs, '--out', out, '--phase', 'index', ...rankArgs(r), '-q']))).toBe(0);
+    expect(await quietly(() => dedupCommand([...dirs, '--out', out, '--phase', 'cluster', '-q']))).toBe(0);
+    for (const r of [1, 2, 0]) expect(await quietly(() => dedupCommand([...dirs, '--out', out, '--phase', 'apply', ...rankArgs(r), '-q']))).toBe(0);
+  } finally {
+    for (const k of ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_COUNT', 'JOB_COMPLETION_INDEX']) {
+      if (env[k] === undefined) delete process.env[k];
+      else process.env[k] = env[k];
+    }
+  }
+}
+
+describe('corpus dedup --phase index|cluster|apply', () => {
+  it('gives byte-identical removals and deduplicated docs to the single-process command, in any shard order', async () => {
+    const single = join(root, 'single');
+    expect(await quietly(() => dedupCommand([...shards, '--out', single, '--apply', '-q']))).toBe(0);
+    const want = outputs(single);
+
+    // What there is to get right: every kind of removal, boilerplate cut from kept docs, retokenized docs.
+    const reasons = await queryCorpus(single, 'SELECT reason, count(*)::INTEGER AS n FROM removals GROUP BY 1 ORDER BY 1');
+    expect(reasons.map((r) => r.reason)).toContain('near_dup');
+    expect((await queryCorpus(single, 'SELECT count(*)::INTEGER AS n FROM boilerplate'))[0]!.n).toBeGreaterThan(0);
+    const summary = JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8'));
+    expect(Object.values(summary.retokenized as Record<string, { retokenized: number }>).reduce((n, r) => n + r.retokenized, 0)).toBeGreaterThanOrEqual(STEMS.length);
+
+    const orders: [string[], 'flag' | 'slurm' | 'k8s'][] = [
+      [shards, 'flag'],
+      [[...shards].reverse(), 'slurm'],
+      [[shards[2]!, shards[0]!, shards[3]!, shards[1]!], 'k8s'],
+    ];
+    for (const [i, [dirs, how]] of orders.entries()) {
+      const out = join(root, `job${i}`);
+      await partitioned(dirs, out, how);
+      const got = outputs(out);
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [f, bytes] of want) expect(got.get(f)!.equals(bytes), `${how}: ${f}`).toBe(true);
+    }
+  }, 600_000);
+
+  it('skips finished tasks, redoes a killed one alone, and says what to run when a phase is missing', async () => {
+    const out = join(root, 'job0'); // made by the first test
+    const idx = (r: number) => join(out, '_index', `w3-r${r}`, 'meta.json');
+    const before = statSync(idx(1)).mtimeMs;
+    const args = (phase: string, r?: number) => [...shards, '--out', out, '--phase', phase, ...(r === undefined ? [] : ['--rank', String(r), '--world-size', '3']), '-q'];
+    expect(await quietly(() => dedupCommand(args('index', 1)))).toBe(0);
+    expect(statSync(idx(1)).mtimeMs).toBe(before); // done already: not redone
+
+    // Index task 2 was killed: its output is gone and a half-written temporary is left behind.
+    rmSync(join(out, '_index', 'w3-r2'), { recursive: true });
+    mkdirSync(join(out, '_index', 'w3-r2.tmp-999999'));
+    await expect(quietly(() => dedupCommand(args('cluster')))).rejects.toThrow(/ranks 2 missing/);
+    expect(await quietly(() => dedupCommand(args('index', 2)))).toBe(0);
+    const lists = readFileSync(join(out, 'removals', 'part-0.parquet'));
+    expect(await quietly(() => dedupCommand([...args('cluster'), '--force']))).toBe(0);
+    expect(readFileSync(join(out, 'removals', 'part-0.parquet')).equals(lists)).toBe(true);
+
+    // New lists make the applied docs stale (cluster removes them); an apply task redoes only its shards.
+    expect(existsSync(join(out, 'docs'))).toBe(false);
+    expect(await quietly(() => dedupCommand(args('apply', 0)))).toBe(0);
+    const mine = readdirSync(join(out, 'docs'));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.length).toBeLessThan(shards.length);
+    for (const r of [1, 2]) expect(await quietly(() => dedupCommand(args('apply', r)))).toBe(0);
+    const single = outputs(join(root, 'single'));
+    for (const [f, bytes] of outputs(out)) expect(bytes.equals(single.get(f)!), f).toBe(true);
+
+    // Mistakes get one line saying what to do.
+    const fresh = join(root, 'fresh');
+    await expect(quietly(() => dedupCommand([...shards, '--out', fresh, '--phase', 'cluster', '-q']))).rejects.toThrow(/--phase index for every rank/);
+    await expect(quietly(() => dedupCommand([...shards, '--out', fresh, '--phase', 'apply', '--rank', '0', '--world-size', '2', '-q']))).rejects.toThrow(/--phase cluster first/);
+    await expect(quietly(() => dedupCommand([...shards, '--out', fresh, '--phase', 'sort']))).rejects.toThrow(/index, cluster or apply/);
+    await expect(quietly(() => dedupCommand([...shards, '--out', fresh, '--phase', 'index', '--rank', '3', '--world-size', '3']))).rejects.toThrow(/below --world-size/);
+  }, 600_000);
+});
