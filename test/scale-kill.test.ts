@@ -132,9 +132,10 @@ describe('SIGKILL at random points, rerun each time', () => {
     expect(got.stats).toEqual(want.stats);
 
     // Nothing half-done is left, and at least one unit was continued from an in-unit checkpoint.
-    for (const d of await readdir(out)) {
-      if (d.startsWith('_') || d.endsWith('.json')) continue;
-      expect((await readdir(join(out, d))).filter((f) => f.startsWith('.tmp-')), d).toEqual([]);
+    // Table folders (the dataset card README.md and manifests beside them are files, not folders).
+    for (const e of await readdir(out, { withFileTypes: true })) {
+      if (!e.isDirectory() || e.name.startsWith('_')) continue;
+      expect((await readdir(join(out, e.name))).filter((f) => f.startsWith('.tmp-')), e.name).toEqual([]);
     }
     expect((await readdir(join(out, '_checkpoints'))).filter((n) => n.endsWith('.json'))).toEqual([]);
     const markers = await Promise.all(
