@@ -5,30 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, readdir } from 'node:fs/promises';
-
-/** The pids of a process and its descendants (worker threads are in the same process). */
-async function tree(pid: number): Promise<number[]> {
-  const out = [pid];
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  for (const t of tasks) {
-    const kids = (await readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean);
-    for (const k of kids) out.push(...(await tree(Number(k))));
-  }
-  return out;
-}
-
-async function rssAndCpu(pids: number[]): Promise<{ rss: number; cpu: number }> {
-  let rss = 0;
-  let cpu = 0;
-  for (const p of pids) {
-    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
-    rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    const st = (await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ') ?? [];
-    cpu += (Number(st[11] ?? 0) + Number(st[12] ?? 0)) / 100; // utime + stime, in clock ticks (100/s)
-  }
-  return { rss, cpu };
-}
+import { rssAndCpu, tree } from './process-tree.ts';
 
 export interface ChildRun {
   seconds: number;
