@@ -13,6 +13,7 @@ import { loadConfig } from '../pipeline/config.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
+import { bandShare } from '../stages/dedup/global.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { CORPUS } from './helpers/context.ts';
 
@@ -180,4 +181,29 @@ describe('corpus dedup --phase index|cluster|apply', () => {
     await expect(quietly(() => dedupCommand([...shards, '--out', fresh, '--phase', 'sort']))).rejects.toThrow(/index, cluster or apply/);
     await expect(quietly(() => dedupCommand([...shards, '--out', fresh, '--phase', 'index', '--rank', '3', '--world-size', '3']))).rejects.toThrow(/below --world-size/);
   }, 600_000);
+});
+
+describe('bandShare: the LSH buckets dealt to index tasks', () => {
+  it('gives every (band, key range) slot to exactly one task, and each task only its own bands to hash', () => {
+    const B = 16;
+    for (const n of [1, 2, 3, 8, 16, 17, 40]) {
+      const m = Math.ceil(n / B);
+      const owners = new Map<string, number>();
+      let hashed = 0;
+      for (let i = 0; i < n; i++) {
+        const { bands, owns } = bandShare(B, n, i);
+        hashed += bands.length;
+        expect(owns).toBe(`(b * ${m} + bk % ${m}) % ${n} = ${i}`);
+        for (const b of bands) {
+          for (let j = 0; j < m; j++) {
+            if ((b * m + j) % n === i) owners.set(`${b}:${j}`, (owners.get(`${b}:${j}`) ?? 0) + 1);
+          }
+        }
+      }
+      expect(owners.size).toBe(B * m);
+      expect([...owners.values()].every((c) => c === 1)).toBe(true);
+      // With n <= B each band is hashed by one task only: the hashing work is split, not repeated.
+      if (n <= B) expect(hashed).toBe(B);
+    }
+  });
 });

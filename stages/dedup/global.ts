@@ -4,7 +4,7 @@
  *
  *   index    task i of n takes its share of every key space across all shards and writes the
  *            verified duplicate PAIRS it finds there:
- *              (band, band-key hash) % n   LSH buckets: pairs of distinct signatures sharing a band,
+ *              (band, band-key range) % n  LSH buckets (bandShare): pairs of distinct signatures sharing a band,
  *                                          verified by >= minMatches agreeing positions (the in-run test)
  *              hash(minhash) % n           identical signatures
  *              hash(url_norm) % n          same normalised URL
@@ -206,6 +206,26 @@ async function shardViews(db: Db, dirs: string[], names: string[]): Promise<{ ha
 const INDEX_TABLES = ['pairs', 'attrs', 'paras', 'risk', 'pedges', 'uses'] as const;
 const LIST_TABLES = ['removals', 'boilerplate', 'image_removals', 'image_clusters'] as const;
 
+/**
+ * Task `i` of `n`'s share of the LSH buckets: each band is cut into m = ceil(n / B) key-hash ranges,
+ * giving B * m slots dealt round-robin to the tasks. `bands` are the bands the task must hash at all
+ * (B / n of them when n <= B), `owns` the SQL test of a (b, bk) entry. Every slot has one owner, so
+ * the tasks together see every bucket exactly once, whatever n is.
+ */
+export function bandShare(B: number, n: number, i: number): { bands: number[]; owns: string } {
+  const m = Math.ceil(n / B);
+  const bands: number[] = [];
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < m; j++) {
+      if ((b * m + j) % n === i) {
+        bands.push(b);
+        break;
+      }
+    }
+  }
+  return { bands, owns: `(b * ${m} + bk % ${m}) % ${n} = ${i}` };
+}
+
 function indexDir(out: string, s: Share): string {
   return join(out, '_index', `w${s.worldSize}-r${s.rank}`);
 }
@@ -300,14 +320,17 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
         WHERE doc_id <> rep`);
       // LSH buckets of this share: (band, hash of the band's rows). Two passes so the big one keeps
       // no strings: first the buckets holding two different signatures, then their members.
+      // The share is a set of (band, key-hash range) slots, so a task hashes only the bands it owns:
+      // its work falls as 1/n (hashing every band in every task made index time flat in n).
+      const { bands, owns } = bandShare(B, W, i);
       const entries = `SELECT doc_id, minhash, b, hash(b, minhash[b * ${r} + 1 : (b + 1) * ${r}]) AS bk, hash(minhash) AS sh
-        FROM reached, range(${B}) t(b) WHERE len(minhash) = ${k}`;
-      await db.run(`CREATE TABLE buckets AS SELECT bk FROM (${entries}) WHERE bk % ${W} = ${i}
-        GROUP BY bk HAVING min(sh) <> max(sh)`);
+        FROM reached, (VALUES ${bands.map((b) => `(${b})`).join(', ')}) t(b) WHERE len(minhash) = ${k}`;
+      await db.run(`CREATE TABLE buckets AS SELECT b, bk FROM (${entries}) WHERE ${owns}
+        GROUP BY b, bk HAVING min(sh) <> max(sh)`);
       // One member per distinct signature in each bucket: its representative (identical signatures
       // share every bucket, so the smallest doc_id here is the smallest overall).
       await db.run(`CREATE TABLE members AS SELECT bk, any_value(b) AS b, sh, min(doc_id) AS rep FROM (${entries}) e
-        WHERE bk % ${W} = ${i} AND bk IN (SELECT bk FROM buckets) GROUP BY bk, sh`);
+        WHERE ${owns} AND bk IN (SELECT bk FROM buckets) GROUP BY bk, sh`);
       await db.run(`CREATE TABLE cand AS SELECT DISTINCT x.b, x.rep AS a, y.rep AS b2 FROM members x JOIN members y ON x.bk = y.bk AND x.rep < y.rep`);
       await db.run(`CREATE TABLE sigs AS SELECT doc_id, min(minhash) AS minhash FROM reached
         WHERE len(minhash) = ${k} AND doc_id IN (SELECT a FROM cand UNION SELECT b2 FROM cand) GROUP BY doc_id`);
