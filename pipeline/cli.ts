@@ -28,6 +28,7 @@ commands:
       [--images] [--allow-private-network] [--ignore-robots] [--config f.json]
   dedup <out-dir…> --out DIR  global dedup over shards: removal lists; --apply writes the filtered docs
       [--threshold J] [--apply] [--config f.json]
+      [--phase index|cluster|apply [--rank i --world-size n|auto] [--force]]   spread over machines
   filter-sql [--config f.json] [--recheck DIR]
                               langid/quality/safety decisions as SQL over the signal columns; --recheck
                               lists stored decisions that differ from the config's
