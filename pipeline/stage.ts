@@ -3,7 +3,7 @@
  * Most stages are per-document and written with `docStage`: the engine does the loop, bounded
  * concurrency (order preserved), counters, timing, error capture and the rejects writer, once for all.
  */
-import type { ColumnSpec, Doc, Rejection } from '../schemas/doc.ts';
+import type { ColumnSpec, Doc } from '../schemas/doc.ts';
 import type { Config } from './config.ts';
 import type { Counters } from './stats.ts';
 

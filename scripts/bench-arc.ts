@@ -19,11 +19,12 @@ import { expandInputs, readUnit } from '../stages/read/index.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
 import type { StageContext } from '../pipeline/stage.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({ options: { repeat: { type: 'string' }, copies: { type: 'string' } } });
 const repeat = Number(values.repeat ?? 3);
 const copies = Number(values.copies ?? 4);
-const corpus = process.env.CORPUS_DIR ? join(process.env.CORPUS_DIR, 'html') : new URL('../../shared/corpus/html/', import.meta.url).pathname;
+const corpus = `${sharedCorpus('html')}/`;
 
 const src: { name: string; html: Buffer }[] = [];
 for (const set of ['readability', 'newspaper4k', 'magic-html']) {

@@ -19,8 +19,9 @@ import { tmpdir } from 'node:os';
 import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
-const CORPUS = process.env.CORPUS_DIR ?? new URL('../../shared/corpus', import.meta.url).pathname;
+const CORPUS = sharedCorpus();
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, 'no-run': { type: 'boolean', default: false } } });
 const budget = Number(args.seconds) * 1000;
 

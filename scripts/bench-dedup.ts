@@ -42,8 +42,9 @@ import { DEDUP_COLUMNS, dedupStage, docText } from '../stages/dedup/index.ts';
 import { MinHasher } from '../stages/dedup/minhash.ts';
 import { applyPhase, clusterPhase, globalDedup, indexPhase } from '../stages/dedup/global.ts';
 import { Db, ParquetTableWriter, sqlString } from '../stages/lib/duckdb.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
-const CORPUS = new URL('../../shared/corpus/html/', import.meta.url).pathname;
+const CORPUS = `${sharedCorpus('html')}/`;
 const flag = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;

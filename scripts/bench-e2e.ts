@@ -28,6 +28,7 @@ import { planStages } from '../pipeline/stages.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { writeDevWarc } from '../test/helpers/corpus-warc.ts';
 import { runChild } from './lib/child.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({
   options: { mb: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' } },
@@ -44,10 +45,10 @@ await mkdir(dir, { recursive: true });
 const warc = join(dir, `dev-${bytesWanted / 1e6}mb.warc.gz`);
 const one = join(dir, 'one-page-v2.warc.gz');
 if (((await stat(warc).catch(() => null))?.size ?? 0) < bytesWanted) {
-  const n = await writeDevWarc(warc, bytesWanted);
+  const n = await writeDevWarc(warc, bytesWanted, Infinity, sharedCorpus());
   console.log(`built ${warc}: ${n} pages`);
 }
-if (!(await stat(one).catch(() => null))) await writeDevWarc(one, 1, 1);
+if (!(await stat(one).catch(() => null))) await writeDevWarc(one, 1, 1, sharedCorpus());
 const fileBytes = (await stat(warc)).size;
 
 /** gunzip + SAX over the whole file (WARC and HTTP headers included): what reading the file costs at least. */

@@ -16,10 +16,11 @@ import { plainText } from '../stages/extract/render.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
 import type { StageContext } from '../pipeline/stage.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values, positionals } = parseArgs({ options: { repeat: { type: 'string' } }, allowPositionals: true });
 const repeat = Number(values.repeat ?? 3);
-const inputs = positionals.length ? positionals : [new URL('../../shared/corpus/html/', import.meta.url).pathname];
+const inputs = positionals.length ? positionals : [`${sharedCorpus('html')}/`];
 const config = loadConfig();
 const units = await expandInputs(inputs);
 

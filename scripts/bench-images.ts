@@ -41,6 +41,7 @@ import { corpusPages } from '../test/helpers/corpus-warc.ts';
 import { loadNsfwjsReference } from '../test/helpers/nsfwjs-reference.ts';
 import { makeImage } from '../test/fetch-site.ts';
 import { rssAndCpu, tree } from './lib/process-tree.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -123,7 +124,7 @@ if (only.has('micro')) {
 }
 
 if (only.has('parity')) {
-  const images = await corpusImages();
+  const images = await corpusImages(sharedCorpus());
   const reference = await loadNsfwjsReference();
   const classify = await loadNsfwClassifier({ threads: 1, batch: 8 });
   let worst = { diff: 0, url: '' };
@@ -192,7 +193,7 @@ async function buildWarcs(): Promise<{ files: string[]; pages: number; images: n
   if (files.every(existsSync) && existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8'));
   mkdirSync(DIR, { recursive: true });
   const t0 = performance.now();
-  const sources = (await corpusImages()).map((i) => i.bytes).filter((b) => !b.subarray(0, 256).toString('latin1').includes('<svg'));
+  const sources = (await corpusImages(sharedCorpus())).map((i) => i.bytes).filter((b) => !b.subarray(0, 256).toString('latin1').includes('<svg'));
   const writers = await Promise.all(files.map((f) => WarcWriter.open(f, { description: 'bench-images: corpus pages with 1024x768 JPEGs' })));
   const hashes = new Set<string>();
   let pages = 0;
@@ -200,7 +201,7 @@ async function buildWarcs(): Promise<{ files: string[]; pages: number; images: n
   let bytes = 0;
   const date = '2026-11-28T00:00:00Z';
   try {
-    const all = await corpusPages();
+    const all = await corpusPages(sharedCorpus());
     for (let copy = 0; images < WARC_IMAGES && copy < 50; copy++) {
       for (const p of all) {
         if (images >= WARC_IMAGES) break;

@@ -20,7 +20,7 @@
  * (--docs-ref), how many documents changed language, lang_score and segment languages.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,13 +30,14 @@ import { combinedDefaults, loadCld3, loadCombined, loadFranc, loadTinyld, type D
 import { toIso3 } from '../stages/langid/codes.ts';
 import { createDetector, identify, langidDefaults } from '../stages/langid/index.ts';
 import { devDocs } from './lib/dev-docs.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const args = process.argv.slice(2);
 const argValue = (name: string, dflt: string | null): string | null => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
-const CORPUS = argValue('--corpus', new URL('../../shared/corpus', import.meta.url).pathname)!;
+const CORPUS = argValue('--corpus', null) ?? sharedCorpus();
 const JSON_OUT = argValue('--json', null);
 const LENGTHS = [60, 150, 300];
 

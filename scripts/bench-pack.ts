@@ -20,6 +20,7 @@ import { segmentImageSpans } from '../stages/lib/v2pe.ts';
 import { packDefaults, packDocument, type DocImage } from '../stages/pack/index.ts';
 import { packCorpus } from '../pipeline/commands/pack.ts';
 import { openCorpus } from '../pipeline/query.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({ options: { run: { type: 'string' }, passes: { type: 'string' } } });
 const passes = Number(values.passes ?? 2);
@@ -28,7 +29,7 @@ const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 // ---- 1. tokenizer ------------------------------------------------------------------------------
 function pageTexts(): string[][] {
-  const root = new URL('../../shared/corpus/html', import.meta.url).pathname;
+  const root = sharedCorpus('html');
   const docs: string[][] = [];
   for (const sub of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)) {
     for (const f of readdirSync(join(root, sub))) {

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeCorpusWarc } from '../test/helpers/corpus-warc.ts';
 import { runChild } from './lib/child.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({
   options: { gb: { type: 'string' }, 'small-mb': { type: 'string' }, dir: { type: 'string' }, only: { type: 'string' } },
@@ -45,7 +46,7 @@ async function build(): Promise<{ small: string; big: string; parts: string[] }>
   const small = join(dir, `small-${smallBytes / 1e6}mb.warc.gz`);
   if ((await size(small)) < smallBytes) {
     const t0 = performance.now();
-    await writeCorpusWarc(small, { bytes: smallBytes, firstCopy: 1_000_000 });
+    await writeCorpusWarc(small, { bytes: smallBytes, firstCopy: 1_000_000 }, sharedCorpus());
     console.log(`built ${small}: ${mb(await size(small))} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   const parts: string[] = [];
@@ -55,7 +56,7 @@ async function build(): Promise<{ small: string; big: string; parts: string[] }>
     if ((await size(p)) >= totalBytes / PARTS) continue;
     const t0 = performance.now();
     // Distinct URLs per part: the same pages, as a crawl revisiting a site would have them.
-    await writeCorpusWarc(p, { bytes: totalBytes / PARTS, firstCopy: i * 10_000 });
+    await writeCorpusWarc(p, { bytes: totalBytes / PARTS, firstCopy: i * 10_000 }, sharedCorpus());
     console.log(`built ${p}: ${mb(await size(p))} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   // The one-file version: gzip members concatenate, so the parts back to back are one valid WARC.gz.

@@ -21,8 +21,9 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { WARCParser, records } from '../stages/lib/warc-parser.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { halfOf, siteOf, type EvalPage } from '../stages/coherence/eval.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
-export const CORPUS = process.env.CORPUS_DIR ?? new URL('../../shared/corpus', import.meta.url).pathname;
+export const CORPUS = sharedCorpus();
 export const MIN_PARAGRAPHS = 8;
 
 export interface LoadedPage extends EvalPage {

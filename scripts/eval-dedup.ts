@@ -11,7 +11,7 @@
  *
  *   npx tsx scripts/eval-dedup.ts [--threshold 0.8] [--json]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
@@ -19,10 +19,11 @@ import type { StageContext } from '../pipeline/stage.ts';
 import { Counters } from '../pipeline/stats.ts';
 import type { Doc } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
-import { dedupStage, describeBanding, docText, type DedupConfig } from '../stages/dedup/index.ts';
+import { dedupStage, describeBanding, type DedupConfig } from '../stages/dedup/index.ts';
 import { bandEqual, jaccardSorted, matchingPositions, MinHasher, minMatches, shingleHashes } from '../stages/dedup/minhash.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
-const CORPUS = new URL('../../shared/corpus/html/', import.meta.url).pathname;
+const CORPUS = `${sharedCorpus('html')}/`;
 const { values } = parseArgs({ options: { threshold: { type: 'string' }, json: { type: 'boolean' } } });
 const cfg: DedupConfig = mergeConfig(defaultConfig.dedup, values.threshold ? { nearDup: { threshold: Number(values.threshold) } } : {});
 const T = cfg.nearDup.threshold;

@@ -16,7 +16,8 @@ import { buildTree } from '../stages/extract/tree.ts';
 import { selectContent } from '../stages/extract/content.ts';
 import { extractDefaults } from '../stages/extract/index.ts';
 import { FEATURES, NFEAT, runFeatures, runProbabilities, type RunModel } from '../stages/extract/runmodel.ts';
-import { bagOfWords, defaultCorpus, half, loadCases, prf } from './extraction-devset.ts';
+import { bagOfWords, half, loadCases, prf } from './extraction-devset.ts';
+import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +41,7 @@ interface PageRuns {
 
 const t0 = performance.now();
 const pages: PageRuns[] = [];
-for (const c of loadCases(defaultCorpus)) {
+for (const c of loadCases(sharedCorpus('html'))) {
   const tree = buildTree(c.html, c.url);
   const sel = selectContent(tree, { ...extractDefaults, runModel: false });
   const feats = runFeatures(tree, { text: sel.text, link: sel.link, strong: sel.strong, keep: sel.keep, region: sel.region });

@@ -15,7 +15,7 @@ import { applyCoherence, coherenceDefaults } from '../stages/coherence/index.ts'
 import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
-import { CORPUS } from './helpers/context.ts';
+import { fixture } from './helpers/fixtures.ts';
 
 const { onnx } = onnxProto;
 const FLOAT = 1;
@@ -188,7 +188,7 @@ describe('model path in a corpus run', () => {
   it('decodes model pixels in the images stage and writes model similarities for a real WARC', async () => {
     const out = mkdtempSync(join(tmpdir(), 'coherence-onnx-run-'));
     try {
-      const file = `${CORPUS}warc/netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz`;
+      const file = fixture('warc/netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz');
       // archive.org pages of 2008 whose images are archived in the same WARC; they are small (logos,
       // buttons): let them through OBELICS' size filters to have pixels to embed.
       const config = mergeConfig(defaultConfig, { images: { nsfw: false, offline: true, minSide: 1, maxAspect: 100 }, coherence: { model: cfg, minScore: 0 } });

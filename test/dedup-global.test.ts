@@ -16,9 +16,9 @@ import { globalDedup } from '../stages/dedup/global.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
 import { packCorpus } from '../pipeline/commands/pack.ts';
 import { retokenizeApplied } from '../pipeline/retokenize.ts';
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
-const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'wikipedia', 'guardian-1', 'wapo-1', 'lemonde-1', 'medium-3'];
+const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'wikipedia', 'nytimes-1', 'wapo-1', 'lemonde-1', 'lwn-1'];
 const NEWS_FOOTER = 'Subscribe to News Example for the best stories every morning, straight to your inbox.';
 const MIRROR_FOOTER = 'This article was mirrored by Mirror Example; all rights belong to their owners.';
 

@@ -15,9 +15,9 @@ import { runCorpus } from '../pipeline/run.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
 import { bandShare } from '../stages/dedup/global.ts';
 import { extractHtml } from '../stages/extract/index.ts';
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
-const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'guardian-1', 'lemonde-1', 'medium-3'];
+const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'nytimes-1', 'lemonde-1', 'lwn-1'];
 const FOOTER = 'This article was mirrored by Mirror Example; all rights belong to their owners.';
 
 function paragraphs(stem: string): string[] {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Doc, Segment } from '../schemas/doc.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS as CORPUS_ROOT } from './helpers/context.ts';
+import { FIXTURES as CORPUS_ROOT } from './helpers/fixtures.ts';
 import { describe, expect, it } from 'vitest';
 import * as cheerio from 'cheerio';
 import parseSrcset from '@prettier/parse-srcset';
@@ -249,7 +249,7 @@ describe('real pages (../shared/corpus/html)', () => {
     return (2 * prec * rec) / (prec + rec);
   }
 
-  it.each(['nytimes-3', 'guardian-1', 'lazy-image-1', 'wikipedia-3'])(
+  it.each(['nytimes-3', 'lwn-1', 'lazy-image-1', 'wikipedia-3'])(
     'readability/%s: text matches Readability, images are the article images in order',
     (stem) => {
       const html = readFileSync(`${CORPUS}readability/${stem}.html`, 'utf8');

@@ -14,16 +14,17 @@ import { loadConfig } from '../pipeline/config.ts';
 import { runCorpus, type RunResult } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { expandInputs, readUnit } from '../stages/read/index.ts';
-import { CORPUS, testContext } from './helpers/context.ts';
+import { testContext } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const W = join(CORPUS, 'warc');
 /** gzip seeds: per-record, whole-file, members split across records, already cut, WARC/0.17 with bad lengths. */
 const SEEDS = [
   'chatnoir-eu__chatnoir-resiliparse/warcfile.warc.gz',
   'chatnoir-eu__chatnoir-resiliparse/clipped.warc.gz',
-  'ukwa__webarchive-discovery/IAH-20080430204825-00000-blackbook-truncated.warc.gz',
-  'ukwa__webarchive-discovery/IAH-urls-wget.warc.gz',
-  'ukwa__webarchive-discovery/transfer_compression_brotli.warc.gz',
+  'generated/blackbook-truncated.warc.gz',
+  'generated/wget-archive-org.warc.gz',
+  'generated/transfer_compression_brotli.warc.gz',
   'webrecorder__warcio/example-wrong-chunks.warc.gz',
   'webrecorder__warcio/example-bad-non-chunked.warc.gz',
   'webrecorder__warcio/example.warc.gz',
@@ -140,7 +141,7 @@ describe('truncated and bit-flipped ARC and WACZ (fast-check)', () => {
     const seeds = [
       { name: 'a.arc.gz', bytes: many },
       { name: 'a.arc', bytes: gunzipSync(many) },
-      { name: 'a.wacz', bytes: await readFile(join(W, 'webrecorder__pywb/valid_example_1.wacz')) },
+      { name: 'a.wacz', bytes: await readFile(join(W, 'generated/example.wacz')) },
     ];
     let n = 0;
     const kinds = new Map<string, number>();

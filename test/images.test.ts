@@ -1,6 +1,6 @@
 /**
- * The images stage with real sharp, a real loopback HTTP server, real WARC files from the shared
- * corpus and (in one test) the real nsfwjs model weights on onnxruntime. Documents are run through the stage's own
+ * The images stage with real sharp, a real loopback HTTP server, WARC files of test/fixtures (real
+ * ones, and generated equivalents of GPL-licensed ones: scripts/make-fixtures.ts) and (in one test) the real nsfwjs model weights on onnxruntime. Documents are run through the stage's own
  * transform with a hand-built StageContext, as the runner does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,8 +17,9 @@ import { queryCorpus } from '../pipeline/query.ts';
 import { buildWarcImageIndex, imagesStage } from '../stages/images/index.ts';
 import { colorHistogram, hammingDistance, perceptualHash } from '../stages/images/phash.ts';
 import { corruptJpeg, makeImage, pngPixelBomb, serve, startSite, type Site } from './fetch-site.ts';
+import { fixture } from './helpers/fixtures.ts';
 
-const CORPUS = '/work/shared/corpus/warc';
+const CORPUS = fixture('warc');
 
 function doc(id: string, imageUrls: string[], pageUrl = 'http://example.test/page.html'): Doc {
   const segments: Segment[] = [{ kind: 'text', text: `document ${id}` }];
@@ -264,7 +265,7 @@ describe('images stage over HTTP (loopback)', () => {
 
 describe('images from WARC records (offline)', () => {
   it('indexes image records by URL and fills images from them', async () => {
-    const file = `${CORPUS}/ukwa__webarchive-discovery/IAH-20080430204825-00000-blackbook-truncated.warc.gz`;
+    const file = `${CORPUS}/generated/blackbook-truncated.warc.gz`;
     const index = await buildWarcImageIndex([file]);
     expect(index.size).toBe(3);
     const urls = ['http://www.archive.org/images/logoc.jpg', 'http://www.archive.org/images/go-button-gateway.gif', 'http://www.archive.org/images/star.png'];
@@ -279,7 +280,7 @@ describe('images from WARC records (offline)', () => {
   });
 
   it("warcLookup 'inputs' finds images in another input WARC (runner resource inputFiles)", async () => {
-    const file = `${CORPUS}/ukwa__webarchive-discovery/IAH-urls-wget.warc.gz`;
+    const file = `${CORPUS}/generated/wget-archive-org.warc.gz`;
     const config = configWith({ offline: true, minSide: 1, maxAspect: 100, warcLookup: 'inputs' });
     const resources = new Map<string, unknown>([['inputFiles', ['/some/html/dir/page.html', file]]]);
     await imagesStage.open!(config, resources);
@@ -294,7 +295,7 @@ describe('images from WARC records (offline)', () => {
   it('corpus run --offline fills the images table from the records of the WARC it reads', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'images-run-'));
     try {
-      const file = `${CORPUS}/ukwa__webarchive-discovery/IAH-20080430204825-00000-blackbook-truncated.warc.gz`;
+      const file = `${CORPUS}/generated/blackbook-truncated.warc.gz`;
       await runCorpus({ inputs: [file], out, config: configWith({ offline: true }), progress: false, log: () => {} });
       const rows = await queryCorpus(out, 'SELECT url, source, width, height, reason FROM images ORDER BY url');
       // Every image the kept pages show is either had from the WARC's own records or, not archived,
@@ -315,7 +316,7 @@ describe('images from WARC records (offline)', () => {
   });
 
   it('finds the Mona Lisa article images in the Wikipedia WARC', async () => {
-    const file = `${CORPUS}/ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz`;
+    const file = `${CORPUS}/generated/wikipedia-article-images.warc.gz`;
     const index = await buildWarcImageIndex([file]);
     expect(index.size).toBe(22);
     const url = 'http://upload.wikimedia.org/wikipedia/en/thumb/6/6e/Marcel_Duchamp_Mona_Lisa_LHOOQ.jpg/100px-Marcel_Duchamp_Mona_Lisa_LHOOQ.jpg';
@@ -327,7 +328,7 @@ describe('images from WARC records (offline)', () => {
 
   it('a 2013 page whose srcset names larger images than the crawler archived: the archived src is used', async () => {
     // The article's <img> tags carry srcset 1.5x/2x candidates; the crawl archived only `src`.
-    const file = `${CORPUS}/ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz`;
+    const file = `${CORPUS}/generated/wikipedia-article-images.warc.gz`;
     const out = mkdtempSync(path.join(tmpdir(), 'images-alt-'));
     try {
       // Keep the refused images' segments (pixels stage) so every image had from the WARC is seen in docs.
@@ -341,8 +342,9 @@ describe('images from WARC records (offline)', () => {
                 sum(value) FILTER (WHERE counter LIKE 'image:%')::INT AS refs
          FROM stats WHERE stage = 'images'`,
       );
-      expect(c!.refs).toBe(20);
-      expect(c!.warc).toBeGreaterThanOrEqual(18); // 0 when only the largest srcset candidate was tried
+      // The generated fixture keeps the article's <img> tags; 11 of them are content images.
+      expect(c!.refs).toBe(11);
+      expect(c!.warc).toBeGreaterThanOrEqual(10); // 0 when only the largest srcset candidate was tried
       // Every image had from the WARC keeps the URL whose bytes it is, and that URL is in the WARC.
       const index = await buildWarcImageIndex([file]);
       const had = await queryCorpus(out, "SELECT s.url FROM (SELECT unnest(segments) AS s FROM docs) WHERE s.kind = 'image' AND s.width IS NOT NULL AND s.note IS DISTINCT FROM 'fetch:offline'");

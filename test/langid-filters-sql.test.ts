@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../pipeline/config.ts';
 import { runCorpus, type RunResult } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { filterSql, recheckSegmentsSql, recheckSql } from '../pipeline/commands/filter-sql.ts';
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const PROSE =
   'The city council approved the new budget on Tuesday, after a debate that lasted most of the evening. ' +

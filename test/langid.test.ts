@@ -7,7 +7,8 @@ import { extractHtml } from '../stages/extract/index.ts';
 import { dominantScript, toIso3 } from '../stages/langid/codes.ts';
 import { createDetector, identify, langidDefaults, langidRules, langidRow, langidStage, type Detector } from '../stages/langid/index.ts';
 import { dropReason } from '../stages/lib/rules.ts';
-import { CORPUS, testContext } from './helpers/context.ts';
+import { testContext } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 function docOf(segments: Segment[], url = 'https://example.org/x'): Doc {
   return {
@@ -63,7 +64,7 @@ function labelledPages(): { path: string; lang: string }[] {
     out.push({ path: join(html, set!, `${stem}.html`), lang: toIso3(lang)! });
   }
   for (const [stem, lang] of Object.entries({
-    aktualne: 'ces', folha: 'por', heise: 'deu', 'lemonde-1': 'fra', 'liberation-1': 'fra', 'nytimes-5': 'spa',
+    aktualne: 'ces', folha: 'por', heise: 'deu', 'lemonde-1': 'fra', 'liberation-1': 'fra',
     'cnet-svg-classes': 'spa', gmw: 'zho', qq: 'zho', youth: 'zho', pixnet: 'zho', hukumusume: 'jpn', 'yahoo-4': 'jpn',
   })) out.push({ path: join(html, 'readability', `${stem}.html`), lang });
   return out;

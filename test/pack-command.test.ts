@@ -1,4 +1,4 @@
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 /**
  * End to end on real pages: corpus run (tokenize + positions) -> pack -> schedule -> export-varlen,
  * checked with SQL through the same query views a user has.

@@ -1,5 +1,5 @@
 /**
- * The WACZ reader: the real WACZ of ../shared/corpus (pywb's valid_example_1.wacz), and generated
+ * The WACZ reader: a WACZ of test/fixtures (warc/generated/example.wacz, written by scripts/make-fixtures.ts), and generated
  * WACZ files (a ZIP written here, byte by byte) for two WARCs in one WACZ, a deflated WARC entry, a
  * WACZ without WARCs and a file that is not a ZIP at all.
  */
@@ -12,7 +12,8 @@ import { canResumeAt, expandInputs, readUnit } from '../stages/read/index.ts';
 import { isRecordStartAt } from '../stages/read/warc.ts';
 import { WarcWriter } from '../stages/lib/warc-writer.ts';
 import type { RawPage } from '../schemas/doc.ts';
-import { CORPUS, testContext } from './helpers/context.ts';
+import { testContext } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 import sharp from 'sharp';
 import { loadConfig } from '../pipeline/config.ts';
 import { queryCorpus } from '../pipeline/query.ts';
@@ -97,7 +98,7 @@ describe('WACZ reader', () => {
   });
 
   it('reads the WARC inside the real WACZ, with offsets in the .wacz file', async () => {
-    const file = join(CORPUS, 'warc/webrecorder__pywb/valid_example_1.wacz');
+    const file = join(CORPUS, 'warc/generated/example.wacz');
     const { pages, count, unit } = await read(file);
     expect(pages.map((p) => p.url)).toEqual(['http://www.example.com/']);
     expect(pages[0]!.html).toContain('Example Domain');

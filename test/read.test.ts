@@ -7,7 +7,8 @@ import { expandInputs, readUnit } from '../stages/read/index.ts';
 import { decodeHtml } from '../stages/read/charset.ts';
 import { dechunk, decodeHttpBody } from '../stages/lib/http-body.ts';
 import type { RawPage } from '../schemas/doc.ts';
-import { CORPUS, testContext } from './helpers/context.ts';
+import { testContext } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const WARC = join(CORPUS, 'warc');
 
@@ -70,7 +71,7 @@ describe('WARC reader on real files', () => {
   });
 
   it('gzip and brotli Content-Encoding', async () => {
-    for (const f of ['ukwa__webarchive-discovery/transfer_compression_gzip.warc.gz', 'ukwa__webarchive-discovery/transfer_compression_brotli.warc.gz']) {
+    for (const f of ['generated/transfer_compression_gzip.warc.gz', 'generated/transfer_compression_brotli.warc.gz']) {
       const { pages } = await read(f);
       expect(pages).toHaveLength(1);
       expect(pages[0]!.html).toContain('Simple page');
@@ -106,7 +107,7 @@ describe('WARC reader on real files', () => {
   });
 
   it('revisit records are counted and skipped', async () => {
-    const { pages, count } = await read('webrecorder__pywb/dupes.warc.gz');
+    const { pages, count } = await read('generated/revisits.warc.gz');
     expect(count('records:revisit')).toBe(9);
     expect(pages).toHaveLength(1);
   });

@@ -10,7 +10,8 @@ import { Blocklist } from '../stages/safety/blocklist.ts';
 import { countFlagged, flaggedLanguages } from '../stages/safety/flagged.ts';
 import { phoneCountry, scrubPii, type PiiCounts } from '../stages/safety/pii.ts';
 import { safetyDefaults, safetyStage, screen } from '../stages/safety/index.ts';
-import { CORPUS, testContext } from './helpers/context.ts';
+import { testContext } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const text = (t: string, lang = 'eng'): Segment => ({ kind: 'text', text: t, lang });
 

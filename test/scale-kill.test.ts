@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import type { UnitMarker } from '../pipeline/unit.ts';
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 import { writeCorpusWarc } from './helpers/corpus-warc.ts';
 import { outputRows } from './helpers/output-rows.ts';
 
@@ -21,10 +21,10 @@ const BIN = new URL('../pipeline/bin.mjs', import.meta.url).pathname;
 const W = join(CORPUS, 'warc');
 const REAL = [
   'netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz',
-  'webrecorder__pywb/iana.warc.gz',
-  'ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz',
+  'generated/revisits.warc.gz',
+  'generated/wikipedia-article-images.warc.gz',
   'chatnoir-eu__chatnoir-resiliparse/warcfile.warc.gz',
-  'ukwa__webarchive-discovery/IAH-urls-wget.warc.gz',
+  'generated/wget-archive-org.warc.gz',
   'webrecorder__warcio/example-bad-non-chunked.warc.gz', // whole-file gzip: no resume point, redone whole
   'webrecorder__warcio.js/example-bad-length.warc', // uncompressed, wrong Content-Length
 ].map((f) => join(W, f));

@@ -14,7 +14,8 @@ import { shardOf } from '../pipeline/cli.ts';
 import { Progress } from '../pipeline/progress.ts';
 import { expandInputs, readUnit } from '../stages/read/index.ts';
 import type { RawPage } from '../schemas/doc.ts';
-import { CORPUS, testContext } from './helpers/context.ts';
+import { testContext } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const WARC = join(CORPUS, 'warc');
 

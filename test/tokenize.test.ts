@@ -1,4 +1,4 @@
-import { CORPUS as CORPUS_ROOT } from './helpers/context.ts';
+import { FIXTURES as CORPUS_ROOT } from './helpers/fixtures.ts';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

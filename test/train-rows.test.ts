@@ -18,9 +18,9 @@ import { exportVarlen } from '../pipeline/commands/export-varlen.ts';
 import { compactImages } from '../pipeline/commands/images.ts';
 import { exportWds } from '../pipeline/commands/export-wds.ts';
 import { Db, sqlString } from '../stages/lib/duckdb.ts';
-import { CORPUS } from './helpers/context.ts';
+import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
-const WARCS = ['ukwa__webarchive-discovery/flashfrozen-jwat-recompressed.warc.gz', 'iipc__jwarc/cc.warc.gz', 'chfoo__warcat/at.warc.gz'].map((f) => join(CORPUS, 'warc', f));
+const WARCS = ['generated/wikipedia-article-images.warc.gz', 'iipc__jwarc/cc.warc.gz', 'generated/wget-archive-org.warc.gz'].map((f) => join(CORPUS, 'warc', f));
 
 let out: string;
 let root: string;

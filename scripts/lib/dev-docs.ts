@@ -11,6 +11,7 @@ import { expandInputs, readUnit } from '../../stages/read/index.ts';
 import { extractStage } from '../../stages/extract/index.ts';
 import { devPages, writeDevWarc } from '../../test/helpers/corpus-warc.ts';
 import { testContext } from '../../test/helpers/context.ts';
+import { sharedCorpus } from './shared-corpus.ts';
 
 export interface DevDoc {
   doc: Doc;
@@ -23,8 +24,8 @@ export async function devDocs(dir = '/tmp/dev-docs'): Promise<DevDoc[]> {
   if (await stat(cache).catch(() => null)) return JSON.parse(await readFile(cache, 'utf8')) as DevDoc[];
   await mkdir(dir, { recursive: true });
   const warc = join(dir, 'all.warc.gz');
-  await writeDevWarc(warc, Infinity);
-  const declared = new Map((await devPages()).map((p) => [p.url, p.lang]));
+  await writeDevWarc(warc, Infinity, Infinity, sharedCorpus());
+  const declared = new Map((await devPages(sharedCorpus())).map((p) => [p.url, p.lang]));
   const ctx = testContext(loadConfig(), warc);
   const [unit] = await expandInputs([warc]);
   const out: DevDoc[] = [];

@@ -3,7 +3,7 @@
  * A unit is one archive file (WARC / WARC.gz, ARC / ARC.gz, WACZ), or one directory's HTML pages. Units are independent:
  * a run resumes, shards and parallelises by unit.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { RawPage } from '../../schemas/doc.ts';
@@ -43,13 +43,19 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+/** Files under `dir`, following symbolic links (a folder of links to the inputs is common); a link loop is walked once. */
+async function walk(dir: string, out: string[], seen = new Set<string>()): Promise<void> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
-    else if (e.isFile()) out.push(p);
+    // A dangling link is skipped like any other non-file entry.
+    const st = e.isSymbolicLink() ? await stat(p).catch(() => null) : e;
+    if (st?.isDirectory()) await walk(p, out, seen);
+    else if (st?.isFile()) out.push(p);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The real images of ../shared/corpus: every 2xx response / resource record with an image/* type in
- * its WARC files (Heritrix's archive.org crawl, the 2013 Wikipedia Mona Lisa article, iana.org, ...),
+ * The images of a corpus folder (test/fixtures by default; the scripts pass the development corpus):
+ * every 2xx response / resource record with an image/* type in its WARC files (Heritrix's archive.org crawl, the 2013 Wikipedia Mona Lisa article, iana.org, ...),
  * distinct by bytes, in file order.
  */
 import { createHash } from 'node:crypto';
@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WARCParser, records } from '../../stages/lib/warc-parser.ts';
-import { CORPUS } from './context.ts';
+import { FIXTURES } from './fixtures.ts';
 
 export interface CorpusImage {
   file: string;
@@ -16,8 +16,8 @@ export interface CorpusImage {
   bytes: Buffer;
 }
 
-export async function corpusImages(): Promise<CorpusImage[]> {
-  const dir = join(CORPUS, 'warc');
+export async function corpusImages(root = FIXTURES): Promise<CorpusImage[]> {
+  const dir = join(root, 'warc');
   const files: string[] = [];
   for (const d of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
     for (const f of (await readdir(join(dir, d))).sort()) if (/\.warc(\.gz)?$/.test(f)) files.push(join(dir, d, f));

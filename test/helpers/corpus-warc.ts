@@ -1,17 +1,18 @@
 /**
- * A WARC of any size made of the real pages in ../shared/corpus/html (per-record gzip, as crawlers
- * write them): the pages are repeated under new URLs until the file reaches the size asked for.
- * Used by the kill test and scripts/bench-scale.ts.
+ * A WARC of any size made of real pages (per-record gzip, as crawlers write them): the pages are
+ * repeated under new URLs until the file reaches the size asked for. `root` is a corpus folder with
+ * html/<set>/ pages: test/fixtures for the tests (the kill test), the development corpus for the
+ * benches (scripts/bench-scale.ts passes scripts/lib/shared-corpus.ts's).
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WarcWriter } from '../../stages/lib/warc-writer.ts';
-import { CORPUS } from './context.ts';
+import { FIXTURES } from './fixtures.ts';
 
-export async function corpusPages(): Promise<{ name: string; html: Buffer }[]> {
+export async function corpusPages(root = FIXTURES): Promise<{ name: string; html: Buffer }[]> {
   const out: { name: string; html: Buffer }[] = [];
   for (const set of ['readability', 'newspaper4k', 'magic-html']) {
-    const dir = join(CORPUS, 'html', set);
+    const dir = join(root, 'html', set);
     for (const f of (await readdir(dir)).sort()) {
       if (f.endsWith('.html') && !f.endsWith('.expected.html')) out.push({ name: `${set}/${f}`, html: await readFile(join(dir, f)) });
     }
@@ -23,8 +24,8 @@ export async function corpusPages(): Promise<{ name: string; html: Buffer }[]> {
  * Write `path` with pages until it has at least `bytes` bytes (or `records` records); returns the count.
  * URLs are `https://copy<n>.corpus.example/...` from copy `firstCopy` on, so files can be made distinct.
  */
-export async function writeCorpusWarc(path: string, limit: { bytes?: number; records?: number; firstCopy?: number }): Promise<number> {
-  const pages = await corpusPages();
+export async function writeCorpusWarc(path: string, limit: { bytes?: number; records?: number; firstCopy?: number }, root = FIXTURES): Promise<number> {
+  const pages = await corpusPages(root);
   const w = await WarcWriter.open(path, { description: 'corpus pages, repeated' });
   let n = 0;
   try {
@@ -48,22 +49,22 @@ export async function writeCorpusWarc(path: string, limit: { bytes?: number; rec
 }
 
 /**
- * Every page of the development collection (../shared/corpus/html, .html and .html.gz; not the
+ * Every page of a corpus folder's html/ (the development collection for the scripts; .html and .html.gz; not the
  * expected outputs), with its real URL and charset where the page's json records them, in an order
  * that mixes the sets (sha1 of set/stem) so a prefix of it looks like a crawl, not one benchmark.
  */
-export async function devPages(): Promise<{ name: string; url: string; charset: string | null; lang: string | null; html: Buffer }[]> {
+export async function devPages(root = FIXTURES): Promise<{ name: string; url: string; charset: string | null; lang: string | null; html: Buffer }[]> {
   const { createHash } = await import('node:crypto');
   const { gunzipSync } = await import('node:zlib');
   const out: { name: string; url: string; charset: string | null; lang: string | null; html: Buffer; key: string }[] = [];
-  const root = join(CORPUS, 'html');
-  for (const set of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const f of (await readdir(join(root, set))).sort()) {
+  const html = join(root, 'html');
+  for (const set of (await readdir(html, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const f of (await readdir(join(html, set))).sort()) {
       const m = /^(.*)\.html(\.gz)?$/.exec(f);
       if (!m || m[1]!.endsWith('.expected')) continue;
       const stem = m[1]!;
-      const raw = await readFile(join(root, set, f));
-      const meta = JSON.parse(await readFile(join(root, set, `${stem}.json`), 'utf8').catch(() => '{}')) as { url?: string; detected_encoding?: string; html_lang?: string | null; lang?: string | null };
+      const raw = await readFile(join(html, set, f));
+      const meta = JSON.parse(await readFile(join(html, set, `${stem}.json`), 'utf8').catch(() => '{}')) as { url?: string; detected_encoding?: string; html_lang?: string | null; lang?: string | null };
       const name = `${set}/${stem}`;
       out.push({
         name,
@@ -80,11 +81,11 @@ export async function devPages(): Promise<{ name: string; url: string; charset: 
 }
 
 /** Write `path` with the development pages (devPages order, each once) until it has at least `bytes` bytes (or `records` pages); returns the count. */
-export async function writeDevWarc(path: string, bytes: number, records = Infinity): Promise<number> {
+export async function writeDevWarc(path: string, bytes: number, records = Infinity, root = FIXTURES): Promise<number> {
   const w = await WarcWriter.open(path, { description: 'development collection pages' });
   let n = 0;
   try {
-    for (const p of await devPages()) {
+    for (const p of await devPages(root)) {
       if (n >= records || (n % 50 === 0 && n > 0 && (await stat(path)).size >= bytes)) break;
       await w.writeExchange({
         url: p.url,
