@@ -230,7 +230,6 @@ export const coherenceColumns: ColumnSpec[] = [
   col('coh_align_local', 'DOUBLE', 'Mean over images with words found in the text of the share (idf-weighted) found within imageTextWindow segments.'),
   col('coh_image_host', 'DOUBLE', 'Share of images hosted by the page\'s own site (same registrable domain or its name in the host).'),
   col('coh_text_split_idf', 'DOUBLE', 'coh_text_split on the idf-weighted paragraph graph (title first): near 0 when a contiguous block shares no rare words with the rest.'),
-  col('coh_text_bridge', 'DOUBLE', 'Best interior block: mean cosine of the two paragraphs before it with the two after it, minus that of the block with those four (measured; not used by the score: no gain on the eval).'),
   col('coh_text_next_rank', 'DOUBLE', 'Mean rank (0..1) of each paragraph\'s neighbour among the paragraphs two or more away, by idf cosine: ~0.5 when shuffled, low when every other paragraph is foreign.'),
   col('coh_text_title_lead', 'DOUBLE', 'Rank (0..1) of the best of the first two paragraphs by idf cosine with the title among the others: the lead comes first in written text.'),
   col('coh_text_title_share', 'DOUBLE', 'Share of judged paragraphs sharing any idf-weighted word with the title.'),

@@ -120,7 +120,6 @@ export interface CoherenceSignals {
   coh_align_local: number | null;
   coh_image_host: number | null;
   coh_text_split_idf: number | null;
-  coh_text_bridge: number | null;
   coh_text_next_rank: number | null;
   coh_text_title_lead: number | null;
   coh_text_title_share: number | null;
@@ -311,30 +310,6 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // The block cut again on the idf-weighted graph (rare shared words carry the links).
   const titleIdf = titleVector.norm > 0 ? idfVector(titleVector) : null;
   const textSplitIdf = nJ >= 8 ? minBlockNormalizedCut([...(titleIdf ? [titleIdf] : []), ...idfVecs], cfg, !!titleIdf) : null;
-  // A passage inside the text that does not belong: the paragraphs just before and just after it agree with
-  // each other more than with it (they were one text before the passage came in). Best over interior blocks
-  // of 1..nJ/2 paragraphs (at most 64) with two paragraphs on each side: mean cosine across the block minus
-  // mean cosine of the block with those four. Column prefix sums make each block O(1).
-  let textBridge: number | null = null;
-  if (nJ >= 8) {
-    const colPrefix = Array.from({ length: nJ }, (_, c) => {
-      const out = new Float64Array(nJ + 1);
-      for (let k = 0; k < nJ; k++) out[k + 1] = out[k]! + pairs[k]![c]!;
-      return out;
-    });
-    const maxLen = Math.min(64, Math.floor(nJ / 2));
-    let best = -Infinity;
-    for (let a = 2; a < nJ - 2; a++) {
-      for (let b = a + 1; b <= Math.min(nJ - 2, a + maxLen); b++) {
-        const ctx = [a - 2, a - 1, b, b + 1];
-        const around = (pairs[a - 2]![b]! + pairs[a - 2]![b + 1]! + pairs[a - 1]![b]! + pairs[a - 1]![b + 1]!) / 4;
-        let into = 0;
-        for (const c of ctx) into += colPrefix[c]![b]! - colPrefix[c]![a]!;
-        best = Math.max(best, around - into / (4 * (b - a)));
-      }
-    }
-    textBridge = Number.isFinite(best) ? best : null;
-  }
   // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
   // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an
   // alternating splice low (the neighbour is from another article).
@@ -518,7 +493,6 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_align_local: round(mean(localShares)),
       coh_image_host: round(imageHost),
       coh_text_split_idf: round(textSplitIdf),
-      coh_text_bridge: round(textBridge),
       coh_text_next_rank: round(textNextRank),
       coh_text_title_lead: round(textTitleLead),
       coh_text_title_share: round(textTitleShare),
