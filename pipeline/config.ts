@@ -5,7 +5,7 @@
  * manifest.json.
  */
 import { readFileSync } from 'node:fs';
-import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
+import { compileSiteRules, extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
 import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
@@ -112,6 +112,11 @@ export function loadConfig(file?: string, overrides?: unknown): Config {
     cfg = mergeConfig(cfg, json);
   }
   if (overrides) cfg = mergeConfig(cfg, overrides);
+  try {
+    compileSiteRules(cfg.extract.siteRules); // checked here so that a bad selector is a one-line error before any page
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   // CORPUS_OFFLINE=1: never fetch images over HTTP (WARC records and the cache only). The test suite
   // sets it so that runs over real archives never reach for the hosts their pages link to.
   if (process.env.CORPUS_OFFLINE === '1') cfg.images.offline = true;
