@@ -10,7 +10,6 @@ import { arcRecords, isArcFile } from '../lib/arc-parser.ts';
 import { parseHttpBlock } from '../lib/http-block.ts';
 import { waczWarcEntries } from '../lib/zip.ts';
 import { decodeHttpBody } from '../lib/http-body.ts';
-import { readMemberPayload, scanGzipMembers } from './warc-members.ts';
 
 export interface WarcImageRef {
   file: string;
@@ -19,8 +18,6 @@ export interface WarcImageRef {
   contentType: string;
   /** Declared WARC Content-Length (HTTP headers included): a cheap upper bound of the body size. */
   length: number;
-  /** Per-record gzip indexed natively (warc-members.ts): where the record's member ends, and its place in it. */
-  member?: { end: number; nth: number };
 }
 
 /** Content types indexed: images, plus the generic binary type many servers send for them. */
@@ -53,9 +50,6 @@ export class WarcImageIndex {
   /** Files whose offsets cannot be sought (one gzip member for the whole file): read by scanning. */
   private readonly unseekable = new Set<string>();
 
-  /** `native: false` scans and reads every file with warcio (the reference the fast path is tested against). */
-  constructor(private readonly opts: { native?: boolean } = {}) {}
-
   get size(): number {
     return this.byUrl.size;
   }
@@ -82,22 +76,6 @@ export class WarcImageIndex {
   }
 
   private async scanWarc(file: string, start = 0, end?: number): Promise<void> {
-    // Per-record gzip: zlib inflates each member (fast path); anything else is left to warcio.
-    const found: { key: string; ref: WarcImageRef }[] = [];
-    const native = this.opts.native !== false && await scanGzipMembers(
-      file,
-      (r) => {
-        const http = r.warcType === 'response' ? parseHttpBlock(r.block.subarray(0, 64 * 1024)) : null;
-        const ref = imageRef(r.warcType, r.url, http?.status ?? null, http?.headers['content-type'] ?? '', r.warcContentType, r.warcContentLength, file, r.offset);
-        if (ref) found.push({ key: ref.key, ref: { ...ref.ref, member: { end: r.end, nth: r.nth } } });
-      },
-      start,
-      end,
-    ).catch(() => false);
-    if (native) {
-      for (const { key, ref } of found) if (!this.byUrl.has(key)) this.byUrl.set(key, ref);
-      return;
-    }
     const stream = createReadStream(file, { start, end: end !== undefined ? end - 1 : undefined });
     const parser = new WARCParser(stream);
     try {
@@ -146,9 +124,21 @@ export class WarcImageIndex {
   }
 
   private imageRef(record: WARCRecord, file: string, offset: number): { key: string; ref: WarcImageRef } | null {
-    const status = record.httpHeaders ? Number(record.httpHeaders.statusCode ?? 0) : null;
-    const httpType = record.httpHeaders?.headers.get('content-type') ?? '';
-    return imageRef(record.warcType ?? '', record.warcTargetURI ?? '', status, httpType, record.warcContentType ?? '', record.warcContentLength, file, offset);
+    const type = record.warcType;
+    if (type !== 'response' && type !== 'resource') return null;
+    const url = record.warcTargetURI;
+    if (!url) return null;
+    let contentType: string;
+    if (type === 'response') {
+      const status = Number(record.httpHeaders?.statusCode ?? 0);
+      if (status < 200 || status >= 300) return null;
+      contentType = record.httpHeaders?.headers.get('content-type') ?? '';
+    } else {
+      contentType = record.warcContentType ?? '';
+    }
+    contentType = contentType.split(';')[0]!.trim().toLowerCase();
+    if (!isImageType(contentType)) return null;
+    return { key: urlKey(url), ref: { file, offset, contentType, length: record.warcContentLength } };
   }
 
   get(url: string): WarcImageRef | undefined {
@@ -159,10 +149,6 @@ export class WarcImageIndex {
   async read(ref: WarcImageRef, url: string): Promise<Buffer> {
     const key = urlKey(url);
     if (isArcFile(ref.file)) return this.readArc(ref, key);
-    if (ref.member) {
-      const got = await readMemberPayload(ref.file, ref.offset, ref.member.end, ref.member.nth).catch(() => null);
-      if (got && urlKey(got.url) === key) return got.payload;
-    }
     if (!this.unseekable.has(ref.file)) {
       const stream = createReadStream(ref.file, { start: ref.offset });
       try {
@@ -188,31 +174,6 @@ export class WarcImageIndex {
     }
     throw new Error(`record of ${url} not found again in ${ref.file}`);
   }
-}
-
-/** The index entry of a WARC record when it is a 2xx image response or an image resource, else null. */
-function imageRef(
-  type: string,
-  url: string,
-  status: number | null,
-  httpContentType: string,
-  warcContentType: string,
-  length: number,
-  file: string,
-  offset: number,
-): { key: string; ref: WarcImageRef } | null {
-  if (type !== 'response' && type !== 'resource') return null;
-  if (!url) return null;
-  let contentType: string;
-  if (type === 'response') {
-    if (status === null || status < 200 || status >= 300) return null;
-    contentType = httpContentType;
-  } else {
-    contentType = warcContentType;
-  }
-  contentType = contentType.split(';')[0]!.trim().toLowerCase();
-  if (!isImageType(contentType)) return null;
-  return { key: urlKey(url), ref: { file, offset, contentType, length } };
 }
 
 /** Index the image records of several WARC / ARC files (other paths are ignored). */
