@@ -25,6 +25,12 @@ export interface RunConfig {
   limit: number;
   /** In-unit checkpoint every this many bytes of an archive (0 = none): a killed run redoes at most this much of a file. */
   checkpointBytes: number;
+  /**
+   * A gzip WARC larger than 1.5x this is cut at record starts into parts of about this size, each a
+   * unit of work (stages/read/parts.ts), so that one big file uses every worker; 0 = never cut. The
+   * cuts depend on the file and this value only, so the rows do not depend on --workers.
+   */
+  partBytes: number;
 }
 
 export interface Config {
@@ -46,7 +52,7 @@ export interface Config {
 }
 
 export const defaultConfig: Config = {
-  run: { limit: 0, checkpointBytes: 64 * 1024 * 1024 }, // 64 MiB: ~10-20 s of work lost at most per killed worker
+  run: { limit: 0, checkpointBytes: 64 * 1024 * 1024, partBytes: 128 * 1024 * 1024 }, // checkpoints: 64 MiB, ~10-20 s of work lost at most per killed worker; parts: a 1 GB Common Crawl WARC in 8
   read: readDefaults,
   extract: extractDefaults,
   langid: langidDefaults,
