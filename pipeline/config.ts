@@ -75,6 +75,12 @@ export class ConfigError extends Error {
 
 type Json = Record<string, unknown>;
 
+/** Keys that moved: a config written for an older version gets told where, not just "unknown key". */
+const MOVED_KEYS: Record<string, string> = {
+  'quality.minImages': 'pixels.minImagesPerDoc (it counts only images that kept their pixels)',
+  'quality.maxImages': 'pixels.maxImagesPerDoc (it counts only images that kept their pixels)',
+};
+
 function isObject(x: unknown): x is Json {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
@@ -93,6 +99,7 @@ export function mergeConfig<T>(base: T, override: unknown, path = ''): T {
   for (const [k, v] of Object.entries(override)) {
     const p = path ? `${path}.${k}` : k;
     if (!(k in out)) {
+      if (MOVED_KEYS[p]) throw new ConfigError(`config ${p}: moved to ${MOVED_KEYS[p]}`);
       throw new ConfigError(`config ${p}: unknown key (known: ${Object.keys(out).join(', ')})`);
     }
     out[k] = mergeConfig(out[k], v, p);
