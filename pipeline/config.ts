@@ -5,7 +5,7 @@
  * manifest.json.
  */
 import { readFileSync } from 'node:fs';
-import { extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
+import { compileSiteRules, extractDefaults, type ExtractConfig } from '../stages/extract/index.ts';
 import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
 import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
@@ -25,6 +25,12 @@ export interface RunConfig {
   limit: number;
   /** In-unit checkpoint every this many bytes of an archive (0 = none): a killed run redoes at most this much of a file. */
   checkpointBytes: number;
+  /**
+   * A gzip WARC larger than 1.5x this is cut at record starts into parts of about this size, each a
+   * unit of work (stages/read/parts.ts), so that one big file uses every worker; 0 = never cut. The
+   * cuts depend on the file and this value only, so the rows do not depend on --workers.
+   */
+  partBytes: number;
 }
 
 export interface Config {
@@ -46,7 +52,7 @@ export interface Config {
 }
 
 export const defaultConfig: Config = {
-  run: { limit: 0, checkpointBytes: 64 * 1024 * 1024 }, // 64 MiB: ~10-20 s of work lost at most per killed worker
+  run: { limit: 0, checkpointBytes: 64 * 1024 * 1024, partBytes: 128 * 1024 * 1024 }, // checkpoints: 64 MiB, ~10-20 s of work lost at most per killed worker; parts: a 1 GB Common Crawl WARC in 8
   read: readDefaults,
   extract: extractDefaults,
   langid: langidDefaults,
@@ -69,6 +75,12 @@ export class ConfigError extends Error {
 
 type Json = Record<string, unknown>;
 
+/** Keys that moved: a config written for an older version gets told where, not just "unknown key". */
+const MOVED_KEYS: Record<string, string> = {
+  'quality.minImages': 'pixels.minImagesPerDoc (it counts only images that kept their pixels)',
+  'quality.maxImages': 'pixels.maxImagesPerDoc (it counts only images that kept their pixels)',
+};
+
 function isObject(x: unknown): x is Json {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
@@ -87,6 +99,7 @@ export function mergeConfig<T>(base: T, override: unknown, path = ''): T {
   for (const [k, v] of Object.entries(override)) {
     const p = path ? `${path}.${k}` : k;
     if (!(k in out)) {
+      if (MOVED_KEYS[p]) throw new ConfigError(`config ${p}: moved to ${MOVED_KEYS[p]}`);
       throw new ConfigError(`config ${p}: unknown key (known: ${Object.keys(out).join(', ')})`);
     }
     out[k] = mergeConfig(out[k], v, p);
@@ -112,6 +125,11 @@ export function loadConfig(file?: string, overrides?: unknown): Config {
     cfg = mergeConfig(cfg, json);
   }
   if (overrides) cfg = mergeConfig(cfg, overrides);
+  try {
+    compileSiteRules(cfg.extract.siteRules); // checked here so that a bad selector is a one-line error before any page
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   // CORPUS_OFFLINE=1: never fetch images over HTTP (WARC records and the cache only). The test suite
   // sets it so that runs over real archives never reach for the hosts their pages link to.
   if (process.env.CORPUS_OFFLINE === '1') cfg.images.offline = true;

@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expandInputs, type Unit } from '../stages/read/index.ts';
+import { expandInputs, splitArchives, type Unit } from '../stages/read/index.ts';
 import type { Config } from './config.ts';
 import { Progress } from './progress.ts';
 import { summarize, type StatsSummary } from './stats.ts';
@@ -129,7 +129,8 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
   }
   const workers = opts.workers ?? availableParallelism();
   if (!(Number.isInteger(workers) && workers >= 1)) throw new RunError(`--workers must be a whole number ≥ 1, got ${workers}`);
-  const allUnits = await expandInputs(opts.inputs);
+  // Large gzip WARCs are cut into parts (units of their own) so that one big file keeps every worker busy.
+  const allUnits = await splitArchives(await expandInputs(opts.inputs), config.run.partBytes);
   const units = allUnits.filter((_, i) => i % worldSize === rank);
 
   await mkdir(join(out, '_done'), { recursive: true });
@@ -179,7 +180,7 @@ export async function runCorpus(opts: RunOptions): Promise<RunResult> {
     await runPool(jobs, {
       workers,
       heapMb: opts.workerHeapMb ?? 1024, // a 20 MB page (read.maxHtmlBytes) needs well under 1 GB; a lower cap keeps RSS down
-      init: { out, config, inputFiles: allUnits.flatMap((u) => u.files), force: opts.force ?? false, pageBudget },
+      init: { out, config, inputFiles: [...new Set(allUnits.flatMap((u) => u.files))], force: opts.force ?? false, pageBudget },
       exhausted: () => budget[0] === 1 && Atomics.load(budget, 1) <= 0,
       onProgress: (d) => progress.add(d),
       onDone(unit: Unit, marker: UnitMarker) {

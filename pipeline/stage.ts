@@ -18,8 +18,10 @@ export interface StageContext {
   emit(table: string, row: Record<string, unknown>): void;
   /** Shared, run-wide resources the pipeline provides (caches, indexes); keyed by name. */
   readonly resources: Map<string, unknown>;
-  /** The unit being processed (input file path). */
+  /** The unit being processed (input file path; `<path>#<start>-<end>` for a part of a large archive). */
   readonly unit: string;
+  /** The unit's input files (an archive or a part of it: [path]); absent = [unit]. */
+  readonly unitFiles?: readonly string[];
   /**
    * The part of the unit being processed: a large archive is run in checkpoint segments
    * (run.checkpointBytes), each a full pass of the stage chain, and a resumed run starts at a segment

@@ -116,7 +116,7 @@ export class UnitRunner {
     const rows: Record<string, number> = { ...(ck?.rows ?? {}) };
     let pages = ck?.pages ?? 0;
     let segment = ck?.segment ?? 0;
-    let start = ck?.nextOffset ?? 0;
+    let start = ck?.nextOffset ?? unit.part?.start ?? 0;
     const every = config.run.checkpointBytes;
     const segmented = unit.kind === 'archive' && every > 0;
     for (;;) {
@@ -209,6 +209,7 @@ export class UnitRunner {
       },
       resources: this.resources,
       unit: unit.key,
+      unitFiles: unit.files,
       segment: writerId,
       signal: abort.signal,
       log: (m: string) => this.log(`[${stage}] ${m}`),
@@ -217,7 +218,7 @@ export class UnitRunner {
     let pages = 0;
     let next: number | null = null;
     const readCtx = ctxFor('read');
-    let position = range.start;
+    let position = range.start - (unit.part?.start ?? 0);
     async function* source(): AsyncGenerator<RawPage> {
       const pagesOf = readUnit(unit, readCtx, range);
       for (;;) {
@@ -231,7 +232,7 @@ export class UnitRunner {
           return;
         }
         pages++;
-        position = unit.kind === 'archive' ? r.value.source.offset : position + r.value.bytes;
+        position = unit.kind === 'archive' ? r.value.source.offset - (unit.part?.start ?? 0) : position + r.value.bytes;
         hooks.page(r.value.bytes, position);
         yield r.value;
       }

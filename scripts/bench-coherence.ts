@@ -15,7 +15,7 @@ import type { Doc } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceDefaults } from '../stages/coherence/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
@@ -37,12 +37,15 @@ function timed(label: string, fn: () => number): void {
   let docs = 0;
   let units = 0;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   while (performance.now() - start < budget) {
     units += fn();
     docs += pages.length;
   }
   const s = (performance.now() - start) / 1000;
-  console.log(`${label.padEnd(34)} ${(docs / s).toFixed(0).padStart(6)} docs/s  ${(units / s).toFixed(0).padStart(8)} segments/s`);
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6; // the shared machine's load bends wall time, not CPU time
+  console.log(`${label.padEnd(34)} ${(docs / s).toFixed(0).padStart(6)} docs/s wall  ${(docs / cpu).toFixed(0).padStart(6)} docs/CPU-s  ${(units / cpu).toFixed(0).padStart(8)} segments/CPU-s`);
 }
 
 const docs: Doc[] = pages.map((p) => {
@@ -57,7 +60,7 @@ console.log(`${pages.length} real pages (whole pages through the extract walk), 
 timed('reference: extract (parse + walk)', () => pages.reduce((n, p) => n + extractHtml(p.html, 'http://fakehost/').segments.length, 0));
 timed('coherence (lang = eng)', () => docs.reduce((n, d) => (applyCoherence({ ...d, lang: 'eng', segments: [...d.segments], signals: {} }, coherenceDefaults), n + d.segments.length), 0));
 timed('coherence (lang unknown)', () => docs.reduce((n, d) => (applyCoherence({ ...d, segments: [...d.segments], signals: {} }, coherenceDefaults), n + d.segments.length), 0));
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (one core of a shared 2-core machine)`);
+console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (one core of a shared 2-core machine)`);
 
 if (!args['no-run']) {
   const out = mkdtempSync(join(tmpdir(), 'bench-coherence-'));
@@ -69,8 +72,11 @@ if (!args['no-run']) {
   try {
     const config = mergeConfig(defaultConfig, { images: { nsfw: false, offline: true } });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await runCorpus({ inputs, out, config, workers: 1, progress: false, log: () => {} });
     const wall = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    const cpu = (used.user + used.system) / 1e6;
     const rows = await queryCorpus(out, `
       SELECT stage, sum(value) FILTER (WHERE counter = 'in') AS docs_in,
              sum(value) FILTER (WHERE counter = 'time:cumulative_seconds') AS cum_s
@@ -78,7 +84,7 @@ if (!args['no-run']) {
     const at = (name: string) => rows.find((r) => r.stage === name)!;
     const coh = at('coherence');
     const own = Number(coh.cum_s) - Number(at('dedup').cum_s);
-    console.log(`\ncorpus run (1 worker, ${inputs.length} inputs, ${wall.toFixed(1)} s wall): coherence saw ${coh.docs_in} docs in ` +
+    console.log(`\ncorpus run (1 worker, ${inputs.length} inputs, ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} CPU-s in this process, load ${loadavg()[0]!.toFixed(1)}): coherence saw ${coh.docs_in} docs in ` +
       `${own.toFixed(2)} s of its own (cumulative ${Number(coh.cum_s).toFixed(2)} s minus dedup's ${Number(at('dedup').cum_s).toFixed(2)} s) ` +
       `= ${(Number(coh.docs_in) / own).toFixed(0)} docs/s`);
     for (const r of rows) console.log(`  ${String(r.stage).padEnd(10)} in ${String(r.docs_in ?? '-').padStart(5)}  cumulative ${Number(r.cum_s).toFixed(2)} s`);

@@ -11,13 +11,17 @@
  *     the write time, and what is left outside the stages (start-up, model loading, manifest);
  *   - the fixed cost: `corpus run` on a WARC of one page (start-up + models + one unit).
  *
- *   npx tsx scripts/bench-e2e.ts [--mb 50] [--dir /tmp/bench-e2e] [--workers 1,2] [--repeat 1]
+ *   npx tsx scripts/bench-e2e.ts [--mb 50] [--dir /tmp/bench-e2e] [--workers 1,2] [--repeat 1] [--part-mb 12]
+ *
+ * --part-mb sets run.partBytes (default 128 MiB, more than this file): the one file is then cut into
+ * parts that the workers share (stages/read/parts.ts), and the wall seconds and pages of each part are
+ * printed, so that 1 vs 2 workers on one file can be compared on a file of this size.
  *
  * Load average is printed with every run: on a shared machine wall times mean little unless the
  * cores were free; CPU seconds are steadier.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -31,12 +35,13 @@ import { runChild } from './lib/child.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({
-  options: { mb: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' } },
+  options: { mb: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' }, 'part-mb': { type: 'string' } },
 });
 const bytesWanted = Number(values.mb ?? 50) * 1e6;
 const dir = values.dir ?? '/tmp/bench-e2e';
 const workerCounts = (values.workers ?? '1,2').split(',').map(Number);
 const repeat = Number(values.repeat ?? 1);
+const partBytes = values['part-mb'] ? Math.round(Number(values['part-mb']) * 1024 * 1024) : null;
 const BIN = new URL('../pipeline/bin.mjs', import.meta.url).pathname;
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const mbs = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
@@ -70,13 +75,28 @@ interface Run {
   pages: number;
   docs: number;
   stages: Record<string, Record<string, number>>;
+  /** Per unit (part): wall seconds and pages read. */
+  units: { unit: string; seconds: number; pages: number }[];
 }
 
 async function corpusRun(input: string, workers: number): Promise<Run> {
   const out = join(dir, `out-${workers}`);
   await rm(out, { recursive: true, force: true });
-  const r = await runChild('node', [BIN, 'run', input, '--out', out, '--workers', String(workers), '--quiet', '--offline'], { settleMs: 0 });
+  const args = [BIN, 'run', input, '--out', out, '--workers', String(workers), '--quiet', '--offline'];
+  if (partBytes !== null) {
+    const cfg = join(dir, `parts-${partBytes}.json`);
+    await writeFile(cfg, JSON.stringify({ run: { partBytes } }));
+    args.push('--config', cfg);
+  }
+  const r = await runChild('node', args, { settleMs: 0 });
   const stats = JSON.parse(await readFile(join(out, 'stats.json'), 'utf8')) as { rows: Record<string, number>; stages: Record<string, Record<string, number>> };
+  const units: Run['units'] = [];
+  for (const m of await readdir(join(out, '_done'))) {
+    const marker = JSON.parse(await readFile(join(out, '_done', m), 'utf8')) as { unit: string; seconds: number; stats: { stage: string; counter: string; value: number }[] };
+    const pages = marker.stats.find((s) => s.stage === 'read' && s.counter === 'html')?.value ?? 0;
+    units.push({ unit: marker.unit.slice(marker.unit.lastIndexOf('#') + 1), seconds: marker.seconds, pages });
+  }
+  units.sort((a, b) => (a.unit < b.unit ? -1 : 1));
   await rm(out, { recursive: true, force: true });
   return {
     seconds: r.seconds,
@@ -85,6 +105,7 @@ async function corpusRun(input: string, workers: number): Promise<Run> {
     pages: stats.stages.read?.html ?? NaN,
     docs: stats.rows.docs ?? NaN,
     stages: stats.stages,
+    units,
   };
 }
 
@@ -127,5 +148,6 @@ for (const w of workerCounts) {
       `  own time (s, all workers): ${prof.map(([n, t]) => `${n} ${t.toFixed(1)}`).join(', ')}; ` +
         `outside (wall × workers − stages): ${(r.seconds * w - inStages).toFixed(1)}`,
     );
+    if (r.units.length > 1) console.log(`  parts (bytes: wall s, pages): ${r.units.map((u) => `${u.unit}: ${u.seconds.toFixed(1)} s, ${u.pages}`).join('; ')}`);
   }
 }

@@ -232,6 +232,8 @@ async function buildWarcs(): Promise<{ files: string[]; pages: number; images: n
   return out;
 }
 
+class SkipOld extends Error {}
+
 interface RunResult {
   seconds: number;
   cpu: number;
@@ -277,11 +279,16 @@ if (only.has('warc')) {
   console.log(`\n## warc: corpus run --offline --workers ${WORKERS} on ${warcs.files.length} WARCs, ${warcs.pages} real article pages, ${warcs.images} distinct 1024x768 JPEGs (${(warcs.bytes / warcs.images / 1024).toFixed(0)} KB average)`);
   const oldRoot = mkdtempSync(path.join(tmpdir(), 'bench-images-old-'));
   try {
+    const rev = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).toString().trim();
+    if (OLD_REV === 'none') {
+      // Only this tree (no side-by-side run): e.g. while profiling.
+      await corpusRun(`this tree (${rev})`, ROOT, warcs.files, path.join(DIR, 'out-new'));
+      throw new SkipOld();
+    }
     execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${OLD_REV} | tar -x -C "${oldRoot}"`]);
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(oldRoot, 'node_modules'));
-    const rev = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).toString().trim();
-    const oldRun = await corpusRun(`old (${OLD_REV}: tfjs-WASM)`, oldRoot, warcs.files, path.join(DIR, 'out-old'));
-    const newRun = await corpusRun(`new (${rev}: onnxruntime)`, ROOT, warcs.files, path.join(DIR, 'out-new'));
+    const oldRun = await corpusRun(`old (${OLD_REV})`, oldRoot, warcs.files, path.join(DIR, 'out-old'));
+    const newRun = await corpusRun(`new (${rev})`, ROOT, warcs.files, path.join(DIR, 'out-new'));
     console.log(`new / old: ${((newRun.analysed / newRun.seconds) / (oldRun.analysed / oldRun.seconds)).toFixed(1)}x images/s, ${(oldRun.cpu / oldRun.analysed / (newRun.cpu / newRun.analysed)).toFixed(1)}x less CPU per image, peak RSS ${(newRun.peakRss / 1e6).toFixed(0)} vs ${(oldRun.peakRss / 1e6).toFixed(0)} MB`);
     const diff = await queryCorpus(
       newRun.out,
@@ -290,6 +297,8 @@ if (only.has('warc')) {
        WHERE o.nsfw_score IS NOT NULL AND n.nsfw_score IS NOT NULL`,
     );
     console.log(`nsfw scores, old run vs new run, same image_id: ${diff[0]!.n} images, max abs difference of porn/hentai/sexy ${Number(diff[0]!.d).toExponential(2)}`);
+  } catch (err) {
+    if (!(err instanceof SkipOld)) throw err;
   } finally {
     rmSync(oldRoot, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@
  * a hash of the extract stage's sources (EVAL_NO_CACHE=1 redoes it).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -20,7 +20,8 @@ import sharp from 'sharp';
 import type { Doc, Segment } from '../schemas/doc.ts';
 import { WARCParser, records } from '../stages/lib/warc-parser.ts';
 import { extractHtml } from '../stages/extract/index.ts';
-import { halfOf, siteOf, type EvalPage } from '../stages/coherence/eval.ts';
+import { halfOf, sampleSet, siteOf, type EvalPage, type Sample } from '../stages/coherence/eval.ts';
+import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
 export const CORPUS = sharedCorpus();
@@ -164,4 +165,32 @@ export async function loadEvalPages(): Promise<LoadedPage[]> {
   ];
   writeFileSync(cache, gzipSync(JSON.stringify(pages)));
   return pages;
+}
+
+/** The measure settings (not the score) of a config: what the signal columns depend on. */
+const measureKey = (cfg: CoherenceConfig) => {
+  const { score: _s, combine: _c, minScore: _m, ...rest } = cfg;
+  return JSON.stringify(rest);
+};
+
+/**
+ * sampleSet of one half and seed, cached in the OS temp dir: measuring ~11,000 documents takes minutes on the
+ * shared machine, and refits or rescoring (scores are recomputed from the signal columns) need no new measure.
+ * Keyed by the coherence sources the signals depend on (signals.ts, text.ts, eval.ts, term-df.json), the half
+ * and the seed; only with the default measure settings (else measured afresh). EVAL_NO_CACHE=1 re-measures.
+ */
+export function halfSamples(all: LoadedPage[], half: 'fit' | 'check' | 'all', seed: number, cfg: CoherenceConfig): Sample[] {
+  const pages = all.filter((p) => half === 'all' || p.half === half);
+  const h = createHash('sha256');
+  for (const f of ['signals.ts', 'text.ts', 'eval.ts', 'term-df.json']) h.update(readFileSync(new URL(`../stages/coherence/${f}`, import.meta.url)));
+  const dir = join(tmpdir(), 'coh');
+  const file = join(dir, `samples-${h.digest('hex').slice(0, 10)}-${half}-${seed}.json.gz`);
+  const cacheable = !process.env.EVAL_NO_CACHE && measureKey(cfg) === measureKey(coherenceDefaults);
+  if (cacheable && existsSync(file)) return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Sample[];
+  const samples = sampleSet(pages, seed, cfg);
+  if (cacheable) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, gzipSync(JSON.stringify(samples)));
+  }
+  return samples;
 }

@@ -56,8 +56,12 @@ interface EvalDoc {
   shingles: Uint32Array;
 }
 
-const cases = loadCases(defaultCorpus);
 const limit = values.pages ? Number(values.pages) : Infinity;
+if (!(limit > 0)) {
+  console.error(`eval-dedup-dev: --pages takes a positive number of pages per half, got ${values.pages}`);
+  process.exit(2);
+}
+const cases = loadCases(defaultCorpus);
 const halves: Record<'fit' | 'check', EvalDoc[]> = { fit: [], check: [] };
 const pagesIn = { fit: 0, check: 0 };
 const vocab = cases.slice(0, 400).flatMap((c) => c.truthText.split(/\s+/)).filter((w) => /^\p{L}{3,}$/u.test(w));

@@ -39,10 +39,12 @@ const READABILITY = [
   'nytimes-1', 'nytimes-2', 'nytimes-3', 'pixnet', 'qq', 'royal-road', 'wapo-1', 'wikipedia',
   'wikipedia-3', 'yahoo-4', 'youth',
 ];
-// Left out to stay under 15 MB, the tests that named them now name pages above: guardian-1 (1.2 MB; extract,
+// Left out to stay under 15 MB, the tests that named them now name pages above: guardian-1's source (1.2 MB; extract,
 // dedup), nytimes-5 (0.9 MB; langid, quality: Spanish is covered by cnet-svg-classes and spanish_article)
 // and medium-3 (0.4 MB; dedup).
-const READABILITY_EXPECTED = ['nytimes-3', 'lwn-1', 'lazy-image-1', 'wikipedia-3'];
+const READABILITY_EXPECTED = ['nytimes-3', 'lwn-1', 'lazy-image-1', 'wikipedia-3', 'wikipedia'];
+/** Pages coherence.test reads only as Readability's expected output (no source HTML). */
+const READABILITY_EXPECTED_ONLY = ['ehow-1', 'engadget', 'guardian-1', 'toc-missing'];
 /** Whole sets (small, multilingual; tests read every page of them). */
 const WHOLE_SETS = ['newspaper4k', 'magic-html'];
 /** Pages of the development collection v2 (DEVSETS-MANIFEST.tsv) the tests name. */
@@ -79,7 +81,8 @@ async function copy(rel: string, row: Omit<Row, 'file'>): Promise<void> {
 }
 
 // ---- copies ---------------------------------------------------------------------------------------
-await rm(OUT, { recursive: true, force: true });
+// (test/fixtures/coherence/ is written by scripts/make-coherence-fixtures.ts and left alone here.)
+for (const owned of ['warc', 'html', 'licenses', 'MANIFEST.tsv']) await rm(join(OUT, owned), { recursive: true, force: true });
 const manifest = new Map(tsv(await readFile(join(SHARED, 'MANIFEST.tsv'), 'utf8')).map((r) => [r.file!, r]));
 const fromManifest = (rel: string): Omit<Row, 'file'> => {
   const m = manifest.get(rel);
@@ -99,6 +102,7 @@ for (const stem of READABILITY) {
   await copy(`html/readability/${stem}.html`, fromManifest(`html/readability/${stem}.html`));
   if (READABILITY_EXPECTED.includes(stem)) await copy(`html/readability/${stem}.expected.html`, fromManifest(`html/readability/${stem}.expected.html`));
 }
+for (const stem of READABILITY_EXPECTED_ONLY) await copy(`html/readability/${stem}.expected.html`, fromManifest(`html/readability/${stem}.expected.html`));
 for (const set of WHOLE_SETS) {
   for (const f of (await readdir(join(SHARED, 'html', set))).sort()) await copy(`html/${set}/${f}`, fromManifest(`html/${set}/${f}`));
 }
@@ -428,8 +432,8 @@ for (const repo of new Set(rows.map((r) => r.repo).filter((r) => r.includes('/')
 // ---- MANIFEST.tsv: which tests read each file ---------------------------------------------------------
 const testDir = join(ROOT, 'test');
 const tests = new Map<string, string>();
-// (coherence.test and coherence-eval.test get their own fixtures in test/fixtures/coherence/.)
-for (const f of await readdir(testDir)) if (f.endsWith('.test.ts') && !f.startsWith('coherence.') && !f.startsWith('coherence-eval.')) tests.set(f.replace(/\.ts$/, ''), await readFile(join(testDir, f), 'utf8'));
+// (coherence-eval.test gets its own fixtures in test/fixtures/coherence/.)
+for (const f of await readdir(testDir)) if (f.endsWith('.test.ts') && !f.startsWith('coherence-eval.')) tests.set(f.replace(/\.ts$/, ''), await readFile(join(testDir, f), 'utf8'));
 for (const r of rows) {
   const base = r.file.split('/').pop()!;
   const stem = base.replace(/(\.expected)?\.(html|txt|json|warc|arc|wacz)(\.gz)?$/, '');

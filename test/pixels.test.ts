@@ -74,6 +74,11 @@ describe('pixels stage', () => {
     expect(multimodal.ctx.rejects.map((r) => [r.doc.id, r.reason])).toEqual([['text-only', 'too_few_images']]);
   });
 
+  it('the old quality.minImages/maxImages keys are refused with where they moved (one decision, one place)', () => {
+    expect(() => loadConfig(undefined, { quality: { maxImages: 30 } })).toThrow(/quality\.maxImages: moved to pixels\.maxImagesPerDoc/);
+    expect(() => loadConfig(undefined, { quality: { minImages: 1 } })).toThrow(/quality\.minImages: moved to pixels\.minImagesPerDoc/);
+  });
+
   it('keepPlaceholders leaves them (counted), altAsText false drops the alt', async () => {
     const d = () => doc('a', [text('x'), img(null, 'fetch:offline', 'A photo of a cat')]);
     const keep = await run([d()], { keepPlaceholders: true });

@@ -13,7 +13,6 @@ import { testContext } from './helpers/context.ts';
 import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const text = (t: string, lang = 'eng'): Segment => ({ kind: 'text', text: t, lang });
-const image = (): Segment => ({ kind: 'image', url: 'https://example.org/a.jpg' });
 
 function docOf(segments: Segment[], lang: string | null = 'eng'): Doc {
   return {
@@ -146,7 +145,6 @@ describe('quality decisions on synthetic documents', () => {
     ['duplicate_lines (repetition rules off)', [text(PROSE[0]!), text(PROSE[0]!), text(PROSE[1]!), text(PROSE[1]!)], 'duplicate_lines',
       { maxWordRep: null, maxCharRep: null }],
     ['bullet_lines', [text(['• the plan for the roads and the park,', '• the plan for the library and the school,', '• the cost of it all, to the city.'].join('\n'))], 'bullet_lines', { maxBulletLines: 0.5, maxCharRep: null, maxSpecialRatio: null }],
-    ['images', [...PROSE.map((t) => text(t)), image(), image(), image()], 'many_images', { maxImages: 2 }],
   ];
   for (const [name, segments, want, cfg] of cases) {
     it(`${want ?? 'keeps'}: ${name}`, () => {

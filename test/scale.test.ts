@@ -12,7 +12,7 @@ import { queryCorpus } from '../pipeline/query.ts';
 import { outputRows } from './helpers/output-rows.ts';
 import { shardOf } from '../pipeline/cli.ts';
 import { Progress } from '../pipeline/progress.ts';
-import { expandInputs, readUnit } from '../stages/read/index.ts';
+import { expandInputs, readUnit, splitArchives } from '../stages/read/index.ts';
 import type { RawPage } from '../schemas/doc.ts';
 import { testContext } from './helpers/context.ts';
 import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
@@ -96,6 +96,59 @@ describe('same rows whatever the parallelism', () => {
     expect(perUnit.length).toBe(units.length);
     expect(perUnit.every((r) => r.n === 1)).toBe(true);
     expect((await readdir(join(outs.ranks!, '_done'))).length).toBe(units.length);
+  });
+});
+
+describe('one large archive in parts (run.partBytes)', () => {
+  const BIG = join(WARC, 'netarchivesuite__solrwayback/IAH-20080430204825-00000-blackbook.warc.gz');
+  const PART = 256 * 1024;
+  const partConfig = (partBytes: number) =>
+    loadConfig(undefined, { run: { checkpointBytes: 128 * 1024, partBytes }, images: { offline: true }, dedup: { url: { enabled: false }, nearDup: { enabled: false }, paragraphs: { enabled: false }, images: { enabled: false } } });
+  const outs: Record<string, string> = {};
+
+  it('the parts of a gzip WARC are cut at record starts and together read exactly the pages of the whole file', async () => {
+    const [whole] = await expandInputs([BIG]);
+    const parts = await splitArchives([whole!], PART);
+    expect(parts.length).toBeGreaterThan(5);
+    expect(parts[0]!.part!.start).toBe(0);
+    expect(parts.at(-1)!.part!.end).toBe(whole!.bytes);
+    parts.slice(1).forEach((p, i) => expect(p.part!.start).toBe(parts[i]!.part!.end));
+    // The cuts depend on the file and the part size only.
+    expect((await splitArchives([whole!], PART)).map((p) => p.key)).toEqual(parts.map((p) => p.key));
+    const key = (p: RawPage) => `${p.source.offset} ${p.url} ${p.html.length} ${p.charset}`;
+    const wholeCtx = testContext();
+    const wholePages: string[] = [];
+    for await (const p of readUnit(whole!, wholeCtx)) wholePages.push(key(p));
+    const partsCtx = testContext();
+    const partPages: string[] = [];
+    for (const unit of parts) {
+      const before = partPages.length;
+      for await (const p of readUnit(unit, partsCtx)) partPages.push(key(p));
+      expect(partPages.length, unit.key).toBeGreaterThan(before);
+    }
+    expect(partPages).toEqual(wholePages);
+    expect(Object.fromEntries(partsCtx.counters.values)).toEqual(Object.fromEntries(wholeCtx.counters.values));
+    // Files below 1.5 parts, and whole-file gzip, stay one unit.
+    expect(await splitArchives([whole!], whole!.bytes)).toEqual([whole]);
+  }, 120_000);
+
+  beforeAll(async () => {
+    const base = await mkdtemp(join(tmpdir(), 'corpus-parts-'));
+    for (const k of ['w1', 'w2', 'whole']) outs[k] = join(base, k);
+    await runCorpus({ inputs: [BIG], out: outs.w1!, config: partConfig(PART), workers: 1, progress: false });
+    await runCorpus({ inputs: [BIG], out: outs.w2!, config: partConfig(PART), workers: 2, progress: false });
+    await runCorpus({ inputs: [BIG], out: outs.whole!, config: partConfig(0), workers: 2, progress: false });
+  }, 600_000);
+
+  it('--workers 2 on one file writes the same rows as --workers 1, and the same docs and rejects as the file unsplit', async () => {
+    const w1 = await outputRows(outs.w1!);
+    expect(w1.docs.length).toBeGreaterThan(50);
+    expect(await outputRows(outs.w2!)).toEqual(w1);
+    const whole = await outputRows(outs.whole!);
+    expect(w1.docs).toEqual(whole.docs);
+    expect(w1.rejects).toEqual(whole.rejects);
+    const units = await queryCorpus(outs.w2!, 'SELECT count(DISTINCT unit)::INT AS n FROM stats');
+    expect(units[0]!.n).toBeGreaterThan(5);
   });
 });
 

@@ -51,63 +51,140 @@ export const coherenceDefaults: CoherenceConfig = {
   // Our choice: one well-anchored image that matches nothing halves coh_align_weighted.
   anchorPrior: 1,
   // FITTED_SCORE_BEGIN (npx tsx scripts/fit-coherence.ts --seed 7 --write: logistic regression on the fit half
-  // of the eval pages (1365 pages of the ../shared/corpus/html dev collection with >= 8 paragraphs, split by site),
-  // one corrupted version per kind; perspectives calibrated over the fit originals; combine and alignment offset
-  // (0.75) by the mean AUC over corruption families on the fit half. Check half (seed 8): splice 10% 0.677, splice 25% 0.794, splice 50% 0.838, alternating 0.869, shuffled 0.633, img swap 0.920, img swap no-alt 0.881, img reorder 0.571)
+  // of the eval pages (1391 pages of the ../shared/corpus/html dev collection with >= 8 paragraphs, split by site),
+  // one corrupted version per kind; text = the minimum of one detector per fault (splice, alternating, order), each
+  // calibrated over the fit originals; combine and bias offsets (splice 0.5, alternating 0.5, order 0.5, images 1) by the mean AUC
+  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.706, splice 25% 0.828, splice 50% 0.893, alternating 0.940, shuffled 0.850, img swap 0.918, img swap no-alt 0.862, img reorder 0.546)
   score: {
-    text: {
-      bias: -4.2108,
-      weights: {
-        coh_text_split: 2.4454,
-        coh_text_order: 4.1195,
-        coh_text_pair: 2.9394,
-        coh_text_pair_low: -6.538,
-        coh_text_alternation: -5.8253,
-        coh_text_rest: -0.6833,
-        coh_text_rest_low: 5.3291,
-        coh_text_bisect: 1.6234
+    text: [
+      {
+        name: "splice",
+        bias: -1.2222,
+        weights: {
+          coh_text_split: 1.7668,
+          coh_text_order: 0.4838,
+          coh_text_pair: 0.8569,
+          coh_text_pair_low: -4.5527,
+          coh_text_alternation: -0.3583,
+          coh_text_rest: -0.8899,
+          coh_text_rest_low: 8.709,
+          coh_text_bisect: -0.7553,
+          coh_text_split_idf: 2.6705,
+          coh_text_next_rank: 0.1295,
+          coh_text_title_lead: 0.471,
+          coh_text_title_share: -0.4796
+        },
+        fill: {
+          coh_text_split: 0.7389,
+          coh_text_order: 0.7143,
+          coh_text_pair: 0.1374,
+          coh_text_pair_low: 0,
+          coh_text_alternation: -0.0254,
+          coh_text_rest: 0.2408,
+          coh_text_rest_low: 0.0591,
+          coh_text_bisect: 0.5191,
+          coh_text_split_idf: 0.7067,
+          coh_text_next_rank: 0.6156,
+          coh_text_title_lead: 1,
+          coh_text_title_share: 0.5556
+        }
       },
-      fill: {
-        coh_text_split: 0.7429,
-        coh_text_order: 0.7143,
-        coh_text_pair: 0.1391,
-        coh_text_pair_low: 0,
-        coh_text_alternation: -0.0252,
-        coh_text_rest: 0.241,
-        coh_text_rest_low: 0.0606,
-        coh_text_bisect: 0.5255
+      {
+        name: "alternating",
+        bias: -1.7159,
+        weights: {
+          coh_text_split: -0.3021,
+          coh_text_order: -1.4068,
+          coh_text_pair: 1.5033,
+          coh_text_pair_low: -4.1796,
+          coh_text_alternation: -3.7674,
+          coh_text_rest: 2.4646,
+          coh_text_rest_low: 5.1843,
+          coh_text_bisect: 1.2344,
+          coh_text_split_idf: -0.5532,
+          coh_text_next_rank: 5.2929,
+          coh_text_title_lead: 0.0765,
+          coh_text_title_share: 1.0768
+        },
+        fill: {
+          coh_text_split: 0.7389,
+          coh_text_order: 0.7143,
+          coh_text_pair: 0.1374,
+          coh_text_pair_low: 0,
+          coh_text_alternation: -0.0254,
+          coh_text_rest: 0.2408,
+          coh_text_rest_low: 0.0591,
+          coh_text_bisect: 0.5191,
+          coh_text_split_idf: 0.7067,
+          coh_text_next_rank: 0.6156,
+          coh_text_title_lead: 1,
+          coh_text_title_share: 0.5556
+        }
+      },
+      {
+        name: "order",
+        bias: -5.0948,
+        weights: {
+          coh_text_split: -0.3222,
+          coh_text_order: 4.1923,
+          coh_text_pair: 1.6141,
+          coh_text_pair_low: -0.2167,
+          coh_text_alternation: 2.1084,
+          coh_text_rest: -0.141,
+          coh_text_rest_low: -0.1073,
+          coh_text_bisect: 0.4316,
+          coh_text_split_idf: -0.8422,
+          coh_text_next_rank: 5.9108,
+          coh_text_title_lead: 1.6804,
+          coh_text_title_share: -0.1493
+        },
+        fill: {
+          coh_text_split: 0.7389,
+          coh_text_order: 0.7143,
+          coh_text_pair: 0.1374,
+          coh_text_pair_low: 0,
+          coh_text_alternation: -0.0254,
+          coh_text_rest: 0.2408,
+          coh_text_rest_low: 0.0591,
+          coh_text_bisect: 0.5191,
+          coh_text_split_idf: 0.7067,
+          coh_text_next_rank: 0.6156,
+          coh_text_title_lead: 1,
+          coh_text_title_share: 0.5556
+        }
       }
-    },
+    ],
     image: {
       bias: 0,
       weights: {},
       fill: {}
     },
     alignment: {
-      bias: -1.1245,
+      name: "images",
+      bias: -0.9009,
       weights: {
-        coh_align_weighted: 0.9919,
-        coh_align_anchor: 1.5246,
-        coh_align_unanchored: -0.5354,
-        coh_image_sites: 1.3805,
-        coh_align_idf: -0.5397,
-        coh_align_local: 1.3884,
-        coh_image_host: 1.8889
+        coh_align_weighted: 1.0392,
+        coh_align_anchor: 1.453,
+        coh_align_unanchored: -0.603,
+        coh_image_sites: 1.3755,
+        coh_align_idf: -0.5444,
+        coh_align_local: 1.4288,
+        coh_image_host: 1.8826
       },
       fill: {
-        coh_align_weighted: 0.9677,
+        coh_align_weighted: 0.9702,
         coh_align_anchor: 0.5,
-        coh_align_unanchored: 0.0952,
+        coh_align_unanchored: 0.0909,
         coh_image_sites: 0,
-        coh_align_idf: 0.6174,
-        coh_align_local: 0.8649,
+        coh_align_idf: 0.618,
+        coh_align_local: 0.8615,
         coh_image_host: 1
       }
     }
   },
-  combine: 'mean',
-  // 2nd percentile of coherence_score over the 1365 fit originals: the false-reject budget (~2%).
-  minScore: 0.55,
+  combine: 'min',
+  // 2.5th percentile of coherence_score over the 1391 fit originals: the false-reject budget (<= 3%).
+  minScore: 0.48,
   // FITTED_SCORE_END
   // CLIP ViT-B/32: matching pairs ~0.30, unrelated ~0.15 (cosine of normalised embeddings).
   modelCosineRange: [0.15, 0.32],
@@ -123,7 +200,7 @@ const col = (name: string, type: string, description: string): ColumnSpec => ({ 
 
 export const coherenceColumns: ColumnSpec[] = [
   col('coherence_score', 'DOUBLE', 'CoMM\'s three perspectives in one number in [0,1] (higher = more coherent): coh_text_score, coh_image_score, coh_align_score joined by config combine (mean, min or product; fit by scripts/fit-coherence.ts); NULL when none is measurable.'),
-  col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: logistic model (config score.text, fit by scripts/fit-coherence.ts) over the coh_text_* signals.'),
+  col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: the lowest of the detectors in config score.text (splice, alternating, order: logistic models over the coh_text_* signals, fit by scripts/fit-coherence.ts).'),
   col('coh_image_score', 'DOUBLE', 'Image-sequence consistency in [0,1]: logistic model (config score.image) over coh_image_*; NULL without images, and by default (no weights: the eval cannot fit the visual features, see README).'),
   col('coh_align_score', 'DOUBLE', 'Image-text alignment in [0,1]: logistic model (config score.alignment) over coh_align_*; NULL without images.'),
   col('coh_text_segments', 'INTEGER', 'Text segments with >= minContentWords distinct content words (the ones judged).'),
@@ -152,6 +229,10 @@ export const coherenceColumns: ColumnSpec[] = [
   col('coh_align_idf', 'DOUBLE', 'Mean over images with words (alt, title, file name) of the idf-weighted share of them found anywhere in the text.'),
   col('coh_align_local', 'DOUBLE', 'Mean over images with words found in the text of the share (idf-weighted) found within imageTextWindow segments.'),
   col('coh_image_host', 'DOUBLE', 'Share of images hosted by the page\'s own site (same registrable domain or its name in the host).'),
+  col('coh_text_split_idf', 'DOUBLE', 'coh_text_split on the idf-weighted paragraph graph (title first): near 0 when a contiguous block shares no rare words with the rest.'),
+  col('coh_text_next_rank', 'DOUBLE', 'Mean rank (0..1) of each paragraph\'s neighbour among the paragraphs two or more away, by idf cosine: ~0.5 when shuffled, low when every other paragraph is foreign.'),
+  col('coh_text_title_lead', 'DOUBLE', 'Rank (0..1) of the best of the first two paragraphs by idf cosine with the title among the others: the lead comes first in written text.'),
+  col('coh_text_title_share', 'DOUBLE', 'Share of judged paragraphs sharing any idf-weighted word with the title.'),
   col('coh_unscored', 'VARCHAR', 'Why coherence_score is NULL: no_prose (no text segment with >= minContentWords content words), one_paragraph (a single judged paragraph and no image); NULL when scored.'),
   col('coh_dropped_paragraphs', 'INTEGER', 'Stray paragraphs removed from this document by the coherence stage.'),
   col('coh_dropped_images', 'INTEGER', 'Unanchored images removed from this document by the coherence stage.'),

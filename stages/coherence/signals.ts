@@ -30,8 +30,11 @@ export interface MeasureConfig {
   orderPrior: { value: number; trials: number };
   /** Prior weight (in well-anchored images) that pulls coh_align_weighted toward 1 when anchors are few or weak. */
   anchorPrior: number;
-  /** Logistic models that turn signal columns into the perspective scores (fit by scripts/fit-coherence.ts). */
-  score: { text: LogisticScore; image: LogisticScore; alignment: LogisticScore };
+  /**
+   * Logistic models that turn signal columns into the perspective scores (fit by scripts/fit-coherence.ts).
+   * A perspective given several models (detectors of different faults) scores the lowest of them.
+   */
+  score: { text: PerspectiveModel; image: PerspectiveModel; alignment: PerspectiveModel };
   /**
    * How coherence_score joins the perspective scores: 'min' (any perspective at fault condemns),
    * 'product' (all must be fine, as independent probabilities) or 'mean'.
@@ -47,6 +50,8 @@ export interface MeasureConfig {
  * The perspective is NULL when all its signals with a non-zero weight are NULL.
  */
 export interface LogisticScore {
+  /** What the model detects (documentation only: 'splice', 'order', ...). */
+  name?: string;
   bias: number;
   weights: Partial<Record<keyof CoherenceSignals, number>>;
   fill: Partial<Record<keyof CoherenceSignals, number>>;
@@ -62,6 +67,19 @@ export function logisticScore(m: LogisticScore, signals: Partial<CoherenceSignal
     z += w * (typeof v === 'number' ? v : (m.fill[key] ?? 0));
   }
   return present ? 1 / (1 + Math.exp(-z)) : null;
+}
+
+/** One model, or several whose lowest score is the perspective's (any detected fault condemns). */
+export type PerspectiveModel = LogisticScore | LogisticScore[];
+
+export function perspectiveScore(m: PerspectiveModel, signals: Partial<CoherenceSignals>): number | null {
+  if (!Array.isArray(m)) return logisticScore(m, signals);
+  let lo: number | null = null;
+  for (const part of m) {
+    const v = logisticScore(part, signals);
+    if (v !== null && (lo === null || v < lo)) lo = v;
+  }
+  return lo;
 }
 
 /** Unit-normalised embeddings per segment index, from the optional model scorer. */
@@ -101,6 +119,10 @@ export interface CoherenceSignals {
   coh_align_idf: number | null;
   coh_align_local: number | null;
   coh_image_host: number | null;
+  coh_text_split_idf: number | null;
+  coh_text_next_rank: number | null;
+  coh_text_title_lead: number | null;
+  coh_text_title_share: number | null;
   /** Why coherence_score is NULL ('no_prose', 'one_paragraph'); NULL when it is scored. */
   coh_unscored: string | null;
 }
@@ -285,6 +307,41 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textRest = mean(rest);
   const textRestLow = rest.length ? lowerQuartile(rest) : null;
   const textBisect = nJ >= 6 ? spectralNormalizedCut(pairs, cfg) : null;
+  // The block cut again on the idf-weighted graph (rare shared words carry the links).
+  const titleIdf = titleVector.norm > 0 ? idfVector(titleVector) : null;
+  const textSplitIdf = nJ >= 8 ? minBlockNormalizedCut([...(titleIdf ? [titleIdf] : []), ...idfVecs], cfg, !!titleIdf) : null;
+  // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
+  // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an
+  // alternating splice low (the neighbour is from another article).
+  const nextRanks: number[] = [];
+  if (nJ >= 6) {
+    for (let k = 0; k + 1 < nJ; k++) {
+      for (const [a, b] of [[k, k + 1], [k + 1, k]] as const) {
+        const row = pairs[a]!;
+        const x = row[b]!;
+        let below = 0;
+        let total = 0;
+        for (let j = 0; j < nJ; j++) {
+          if (Math.abs(j - a) < 2) continue;
+          total++;
+          below += row[j]! < x ? 1 : row[j] === x ? 0.5 : 0;
+        }
+        if (total) nextRanks.push(below / total);
+      }
+    }
+  }
+  const textNextRank = nextRanks.length ? mean(nextRanks) : null;
+  // The lead: does the first judged paragraph share more with the title than the others do (rank in [0, 1])?
+  let textTitleLead: number | null = null;
+  let textTitleShare: number | null = null;
+  if (titleIdf && nJ >= 4) {
+    const ts = idfVecs.map((v) => cosine(titleIdf, v));
+    if (ts.some((x) => x > 0)) {
+      const lead = Math.max(ts[0]!, ts[1]!);
+      textTitleLead = ts.slice(2).reduce((r, x) => r + (x < lead ? 1 : x === lead ? 0.5 : 0), 0) / (nJ - 2);
+    }
+    textTitleShare = ts.filter((x) => x > 0).length / nJ;
+  }
 
   // ---- image-sequence consistency ----
   const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
@@ -435,6 +492,10 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_align_idf: round(mean(idfAnchors)),
       coh_align_local: round(mean(localShares)),
       coh_image_host: round(imageHost),
+      coh_text_split_idf: round(textSplitIdf),
+      coh_text_next_rank: round(textNextRank),
+      coh_text_title_lead: round(textTitleLead),
+      coh_text_title_share: round(textTitleShare),
       coh_unscored: null,
   };
   scorePerspectives(signals, cfg, imageIdx.length > 0);
@@ -447,9 +508,9 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
  * without measuring again. The image perspectives exist only for documents with images.
  */
 export function scorePerspectives(signals: CoherenceSignals, cfg: Pick<MeasureConfig, 'score' | 'combine'>, hasImages: boolean): void {
-  signals.coh_text_score = round(logisticScore(cfg.score.text, signals));
-  signals.coh_image_score = hasImages ? round(logisticScore(cfg.score.image, signals)) : null;
-  signals.coh_align_score = hasImages ? round(logisticScore(cfg.score.alignment, signals)) : null;
+  signals.coh_text_score = round(perspectiveScore(cfg.score.text, signals));
+  signals.coh_image_score = hasImages ? round(perspectiveScore(cfg.score.image, signals)) : null;
+  signals.coh_align_score = hasImages ? round(perspectiveScore(cfg.score.alignment, signals)) : null;
   const parts = [signals.coh_text_score, signals.coh_image_score, signals.coh_align_score].filter((v): v is number => v !== null);
   const joined = cfg.combine === 'min' ? Math.min(...parts) : cfg.combine === 'product' ? parts.reduce((a, b) => a * b, 1) : mean(parts)!;
   signals.coherence_score = parts.length === 0 ? null : round(joined);

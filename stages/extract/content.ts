@@ -50,6 +50,10 @@ export interface ContentSelection {
   value: Float64Array;
   /** Per block: boilerplate (chrome or a boilerplate name, or inside one). */
   strong: Uint8Array;
+  /** Content value of the chosen region (<= 0: nothing on the page read like content). */
+  regionValue: number;
+  /** The run classifier: 'applied', 'declined' (it kept too little of what the rules kept), 'off'. */
+  model: 'applied' | 'declined' | 'off';
 }
 
 /**
@@ -185,6 +189,7 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
   }
   let end = region.end;
   const model = opt.runModel && !forceRegion ? shippedRunModel() : null;
+  let modelState: ContentSelection['model'] = 'off';
   if (model) {
     // The classifier overrules the rules on text runs where it is sure; images stay where the rules put them.
     const p = runProbabilities(model, runFeatures(tree, { text, link, strong, keep, region }), items.length);
@@ -195,9 +200,10 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     }
     // A model that keeps almost nothing of what the rules kept has missed the body (short pages,
     // unusual markup): the rules' choice stands.
-    if (modelChars >= MODEL_MIN_SHARE * keptChars) applyModel(p, model.dropBelow, model.addAbove);
+    modelState = modelChars >= MODEL_MIN_SHARE * keptChars ? 'applied' : 'declined';
+    if (modelState === 'applied') applyModel(p, model.dropBelow, model.addAbove);
   }
-  return { region, first, end, keep, pageChars, keptChars, text, link, value, strong };
+  return { region, first, end, keep, pageChars, keptChars, text, link, value, strong, regionValue: value[region.index]!, model: modelState };
 
   function applyModel(p: Float64Array, dropBelow: number, addAbove: number) {
     keptChars = 0;

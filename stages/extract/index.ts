@@ -10,6 +10,10 @@ import { buildTree, type Block, type Item } from './tree.ts';
 import { selectContent, type ContentOptions } from './content.ts';
 import { decorativeReason } from './images.ts';
 import { dropLeadingMetadata, dropOrphanHeadings } from './tidy.ts';
+import { applySiteRule, matchSiteRule, type SiteRule } from './siterules.ts';
+
+export type { SiteRule } from './siterules.ts';
+export { compileSiteRules, SiteRuleError } from './siterules.ts';
 
 /** Content scoring (ContentOptions, ./content.ts) plus what the stage itself decides. */
 export interface ExtractConfig extends ContentOptions {
@@ -24,6 +28,12 @@ export interface ExtractConfig extends ContentOptions {
   dropTitleHeading: boolean;
   /** Keep images flagged decorative (tracking pixels, icons, avatars, logos, share buttons). */
   keepDecorativeImages: boolean;
+  /** A region keeping fewer weighted characters than this is chosen again with `denseFallbackLinkPenalty`. */
+  denseFallbackChars: number;
+  denseFallbackLinkPenalty: number;
+  /** Per-site rules (siterules.ts): for a domain or URL pattern, CSS selectors of the content root and of
+   * blocks to remove; the first rule matching a page's URL applies, the generic extractor elsewhere. */
+  siteRules: SiteRule[];
 }
 
 export const extractDefaults: ExtractConfig = {
@@ -49,6 +59,13 @@ export const extractDefaults: ExtractConfig = {
   // score 0.002-0.01 F1 higher with true).
   dropTitleHeading: false,
   keepDecorativeImages: false,
+  // Fit-half choice (scripts/eval-extraction.ts --half fit): a region keeping fewer weighted characters
+  // than this on a page with at least twice as many is chosen again with link text counting
+  // `denseFallbackLinkPenalty` (1: links neither add nor cost); 0 turns this off.
+  denseFallbackChars: 200,
+  denseFallbackLinkPenalty: 1,
+  // None: rules are what a user knows about the sites of a crawl.
+  siteRules: [],
 };
 
 export interface Extracted {
@@ -65,6 +82,40 @@ export interface Extracted {
   contentTag: string;
   /** Images inside the content left out, by reason: decorative kinds, duplicate; no_url is page-wide. */
   imagesDropped: Record<string, number>;
+  /** What chose the content (`corpus extract --explain`). */
+  explain: Explain;
+}
+
+export interface Explain {
+  /** Name of the site rule that applied to the page, or null (the generic extractor alone). */
+  rule: string | null;
+  /** One line: which rule or which scored region chose the content, and what the classifier did. */
+  chosenBy: string;
+  /** Why the document has no text, or null when it has some. */
+  empty: string | null;
+}
+
+/** `div#main.post-body` for a block (at most two classes). */
+function blockName(b: Block): string {
+  if (b.tag === '#root') return 'the whole page';
+  const id = b.id.trim().split(/\s+/)[0];
+  const cls = b.cls.trim().split(/\s+/).filter(Boolean).slice(0, 2);
+  return `<${b.tag}${id ? `#${id}` : ''}${cls.map((c) => `.${c}`).join('')}>`;
+}
+
+function blockPath(b: Block): string {
+  const names: string[] = [];
+  for (let x: Block | null = b; x && x.tag !== '#root' && names.length < 3; x = x.parent) names.unshift(blockName(x));
+  return names.length ? names.join(' > ') : 'the whole page';
+}
+
+/** A page with less visible text than this (and 4x that in markup) is tried again with hidden parts shown. */
+const HIDDEN_BODY_MAX_CHARS = 100;
+
+function visibleChars(items: Item[]): number {
+  let n = 0;
+  for (const it of items) if (it.kind === 'text') n += it.len;
+  return n;
 }
 
 function isTableCell(b: Block): boolean {
@@ -73,10 +124,54 @@ function isTableCell(b: Block): boolean {
 
 /** Extract the interleaved segments of one HTML page; `pageUrl` resolves relative URLs. */
 export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = extractDefaults): Extracted {
-  const tree = buildTree(html, pageUrl);
-  const sel = selectContent(tree, cfg);
+  // A site rule cuts the page down with cheerio first (only on pages it matches).
+  const rule = cfg.siteRules?.length ? matchSiteRule(cfg.siteRules, pageUrl) : null;
+  let ruleNote: string | null = null;
+  let ruleRoots: number | null = null;
+  if (rule) {
+    try {
+      const r = applySiteRule(html, rule);
+      html = r.html;
+      ruleRoots = r.roots;
+      const removed = rule.rule.remove?.length ? `, ${r.removed} block(s) removed` : '';
+      ruleNote =
+        r.roots === null ? `site rule "${rule.name}"${removed}; then` :
+        r.roots === 0 ? `site rule "${rule.name}": content selector ${rule.rule.content} matched nothing${removed}; then` :
+        `site rule "${rule.name}": content ${rule.rule.content} (${r.roots} element(s))${removed}`;
+    } catch (e) {
+      ruleNote = `site rule "${rule.name}" failed (${(e as Error).message.split('\n')[0]}); then`;
+    }
+  }
+  let tree = buildTree(html, pageUrl);
+  let hiddenNote = '';
+  if (cfg.mainContentOnly && visibleChars(tree.items) < HIDDEN_BODY_MAX_CHARS && html.length > 4 * HIDDEN_BODY_MAX_CHARS) {
+    // The page hides its whole body until a script shows it (visibility:hidden on a wrapper): read it
+    // as shown when that is where the text is.
+    const shown = buildTree(html, pageUrl, true);
+    if (visibleChars(shown.items) >= 4 * HIDDEN_BODY_MAX_CHARS) {
+      tree = shown;
+      hiddenNote = 'page hides its body until a script shows it: read as shown; ';
+    }
+  }
+  const trusted = ruleRoots !== null && ruleRoots > 0;
+  let sel = selectContent(tree, trusted ? { ...cfg, runModel: false } : cfg, trusted ? tree.blocks[0] : undefined);
+  let denseNote = '';
+  if (!trusted && cfg.mainContentOnly && cfg.denseFallbackChars > 0 && sel.keptChars < cfg.denseFallbackChars && sel.pageChars >= 2 * cfg.denseFallbackChars) {
+    // Nearly nothing kept although the page has text (listings, link-heavy docs and forum indexes,
+    // a tiny block outscoring the body): choose again with link text counting less against a region.
+    const alt = selectContent(tree, { ...cfg, linkPenalty: cfg.denseFallbackLinkPenalty });
+    if (alt.keptChars >= 2 * Math.max(sel.keptChars, 1)) {
+      denseNote = `nearly empty region (${Math.round(sel.keptChars)} chars) chosen again with link penalty ${cfg.denseFallbackLinkPenalty}: `;
+      sel = alt;
+    }
+  }
   let { keep, region, first, end } = sel;
-  if (!cfg.mainContentOnly) {
+  if (trusted) {
+    // The user's content root is the content: every run and image in it (decorative images still go).
+    keep = new Uint8Array(tree.items.length).fill(1);
+    first = 0;
+    end = tree.items.length;
+  } else if (!cfg.mainContentOnly) {
     // Everything that is not chrome: rerun the pruning from the page root.
     const all = selectContent(tree, { ...cfg, runCost: 0 }, tree.blocks[0]);
     keep = all.keep;
@@ -140,6 +235,8 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;
   let pageChars = 0;
   for (const it of items) if (it.kind === 'text') pageChars += it.text.length;
+  const explain = explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, contentChars, cfg.mainContentOnly);
+  if (hiddenNote || denseNote) explain.chosenBy = hiddenNote + denseNote + explain.chosenBy;
   return {
     title: tree.title,
     canonicalUrl: tree.canonicalUrl,
@@ -149,7 +246,35 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
     contentChars,
     contentTag: region.tag,
     imagesDropped,
+    explain,
   };
+}
+
+function explainChoice(
+  nBlocks: number, sel: ReturnType<typeof selectContent>, region: Block, ruleNote: string | null, trusted: boolean,
+  pageChars: number, contentChars: number, mainContentOnly: boolean,
+): Explain {
+  const rule = ruleNote ? ruleNote.replace(/^site rule "([^"]*)".*$/, '$1') : null;
+  let chosenBy: string;
+  if (trusted) chosenBy = ruleNote!;
+  else {
+    const how = !mainContentOnly
+      ? 'mainContentOnly=false: everything that is not page chrome'
+      : sel.regionValue > 0
+        ? `scored region ${blockPath(region)} (value ${Math.round(sel.regionValue)}, ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars, ${nBlocks} blocks on the page)`
+        : `no block scored above 0 (all text is links, chrome or boilerplate-named): the whole page minus chrome`;
+    const model = sel.model === 'applied' ? 'run classifier applied' : sel.model === 'declined' ? 'run classifier declined (kept < 25% of the rules\' text): rules kept' : 'rules only';
+    chosenBy = `${ruleNote ? `${ruleNote} ` : ''}${how}; ${model}`;
+  }
+  let empty: string | null = null;
+  if (contentChars === 0) {
+    if (pageChars === 0) empty = 'the page has no visible text (empty body, or text written by script)';
+    else if (trusted) empty = 'the site rule\'s content root holds no text';
+    else if (sel.keptChars === 0 && sel.regionValue <= 0) empty = `no block read like content: ${pageChars} chars of text, all links, chrome or boilerplate-named`;
+    else if (sel.keptChars === 0) empty = `every run of the region was pruned (link lines, boilerplate-named or link-dense blocks) or dropped by the run classifier`;
+    else empty = 'the kept runs were only metadata or headings, removed by tidy';
+  }
+  return { rule, chosenBy, empty };
 }
 
 export const extractColumns: ColumnSpec[] = [

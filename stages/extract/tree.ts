@@ -28,6 +28,9 @@ export interface Block {
   /** `items[first..end)` are the runs and images inside this block. */
   first: number;
   end: number;
+  /** Its id and class attributes as written (for `corpus extract --explain`). */
+  id: string;
+  cls: string;
 }
 
 export interface TextItem {
@@ -96,6 +99,18 @@ const FORMULA = /mwe-math|(?:^|[\s_-])(?:tex|latex|katex|mathjax|math|formula|eq
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 const HIDDEN_CLASS = /(?:^|\s)(?:sr-only|visually-hidden|visuallyhidden|screen-reader-text|screenreader-only|element-invisible|hidden)(?:\s|$)/i;
 
+function isHidden(attribs: Record<string, string>): boolean {
+  const style = attribs.style;
+  return (
+    'hidden' in attribs ||
+    // aria-hidden hides decoration from screen readers; a formula's fallback image is hidden
+    // because its MathML twin is read instead (Readability keeps those too).
+    (attribs['aria-hidden'] === 'true' && !/fallback-image/.test(attribs.class ?? '')) ||
+    (style !== undefined && HIDDEN_STYLE.test(style)) ||
+    (attribs.class !== undefined && HIDDEN_CLASS.test(attribs.class))
+  );
+}
+
 // What each open element is, so its close tag can undo what its open tag did.
 const K_INLINE = 0;
 const K_SKIP = 1;
@@ -158,7 +173,11 @@ function normalizeRun(raw: string, pre: boolean): string[] {
   return out;
 }
 
-export function buildTree(html: string, pageUrl: string): PageTree {
+/**
+ * `showHidden`: read parts the page hides (hidden attribute, display:none, hidden classes) as visible.
+ * For pages that hide their whole body until a script reveals it: with hiding honoured they have no text.
+ */
+export function buildTree(html: string, pageUrl: string, showHidden = false): PageTree {
   const blocks: Block[] = [];
   const items: Item[] = [];
   let title: string | null = null;
@@ -185,6 +204,8 @@ export function buildTree(html: string, pageUrl: string): PageTree {
       inArticle,
       first: items.length,
       end: items.length,
+      id,
+      cls,
     };
     blocks.push(b);
     if (parent) parent.childBlocks++;
@@ -332,16 +353,7 @@ export function buildTree(html: string, pageUrl: string): PageTree {
           inTitle = true;
           return;
       }
-      const style = attribs.style;
-      if (
-        SKIP.has(name) ||
-        'hidden' in attribs ||
-        // aria-hidden hides decoration from screen readers; a formula's fallback image is hidden
-        // because its MathML twin is read instead (Readability keeps those too).
-        (attribs['aria-hidden'] === 'true' && !/fallback-image/.test(attribs.class ?? '')) ||
-        (style !== undefined && HIDDEN_STYLE.test(style)) ||
-        (attribs.class !== undefined && HIDDEN_CLASS.test(attribs.class))
-      ) {
+      if (SKIP.has(name) || (!showHidden && isHidden(attribs))) {
         kinds.push(K_SKIP);
         skipDepth = 1;
         return;

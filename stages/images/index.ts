@@ -180,13 +180,14 @@ class UnitImages {
 
   private warc(): Promise<WarcImageIndex | null> {
     this.warcIndex ??= (async () => {
+      // A part of a large archive looks up images in the whole file (the index depends on the file only).
+      const file = this.ctx.unitFiles?.[0] ?? this.ctx.unit;
       if (this.cfg.warcLookup === 'inputs') {
         proc.inputsIndex ??= new WarcImageIndex();
         for (const f of proc.inputFiles) if (isWarcFile(f)) await proc.inputsIndex.addFile(f);
-        if (isWarcFile(this.ctx.unit)) await proc.inputsIndex.addFile(this.ctx.unit);
+        if (isWarcFile(file)) await proc.inputsIndex.addFile(file);
         return proc.inputsIndex;
       }
-      const file = this.ctx.unit;
       if (!isWarcFile(file)) return null;
       if (proc.unitIndex?.file !== file) {
         const index = new WarcImageIndex();

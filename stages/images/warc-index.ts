@@ -5,11 +5,16 @@
  * by seeking to the record's offset.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { WARCParser, parseRecord, records, type WARCRecord } from '../lib/warc-parser.ts';
 import { arcRecords, isArcFile } from '../lib/arc-parser.ts';
 import { parseHttpBlock } from '../lib/http-block.ts';
 import { waczWarcEntries } from '../lib/zip.ts';
 import { decodeHttpBody } from '../lib/http-body.ts';
+import { readGzipMember } from '../lib/gzip-member.ts';
+
+/** Largest gzip member inflated whole by the native scan; a file with a larger one is scanned by warcio. */
+const MAX_MEMBER_BYTES = 64 * 1024 * 1024;
 
 export interface WarcImageRef {
   file: string;
@@ -18,6 +23,32 @@ export interface WarcImageRef {
   contentType: string;
   /** Declared WARC Content-Length (HTTP headers included): a cheap upper bound of the body size. */
   length: number;
+  /** End of the record's own gzip member (per-record gzip WARC): the record is read by one native inflate. */
+  end?: number;
+}
+
+/** A WARC record in memory: its WARC headers (lower-cased names, first value wins) and its block. */
+interface RecordBytes {
+  headers: Record<string, string>;
+  block: Buffer;
+  /** Bytes after the block and its CRLF CRLF: another record in the same gzip member. */
+  rest: number;
+}
+
+/** Split one uncompressed WARC record (the inflated member of a per-record WARC.gz); null if it is not one. */
+function splitRecord(data: Buffer): RecordBytes | null {
+  if (data.subarray(0, 5).toString('latin1') !== 'WARC/') return null;
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const headers: Record<string, string> = {};
+  for (const l of data.subarray(0, end).toString('utf8').split('\r\n').slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] ??= l.slice(i + 1).trim();
+  }
+  const length = Number(headers['content-length']);
+  if (!Number.isInteger(length) || length < 0 || end + 4 + length > data.length) return null;
+  const block = data.subarray(end + 4, end + 4 + length);
+  return { headers, block, rest: Math.max(0, data.length - (end + 4 + length) - 4) };
 }
 
 /** Content types indexed: images, plus the generic binary type many servers send for them. */
@@ -76,6 +107,7 @@ export class WarcImageIndex {
   }
 
   private async scanWarc(file: string, start = 0, end?: number): Promise<void> {
+    if (await this.scanMembers(file, start, end)) return;
     const stream = createReadStream(file, { start, end: end !== undefined ? end - 1 : undefined });
     const parser = new WARCParser(stream);
     try {
@@ -94,6 +126,75 @@ export class WarcImageIndex {
     } finally {
       stream.destroy();
     }
+  }
+
+  /**
+   * Per-record gzip WARC: walk its members with native zlib, taking each record's headers and end.
+   * False (nothing indexed) when the file is not one record per member, or has a damaged or huge
+   * member: warcio then scans it (and reads its records) as before.
+   */
+  private async scanMembers(file: string, start: number, end?: number): Promise<boolean> {
+    const fh = await open(file, 'r');
+    const found: { key: string; ref: WarcImageRef }[] = [];
+    try {
+      const size = end ?? (await fh.stat()).size;
+      let offset = start;
+      let hint = 64 * 1024;
+      while (offset < size) {
+        const member = await readGzipMember(fh, offset, size, MAX_MEMBER_BYTES, hint);
+        if (!member) return false;
+        const rec = splitRecord(member.data);
+        if (!rec || rec.rest > 0) return false;
+        const ref = this.memberRef(rec, file, offset, member.end);
+        if (ref) found.push(ref);
+        hint = Math.max(64 * 1024, member.end - offset + 1024);
+        offset = member.end;
+      }
+    } finally {
+      await fh.close();
+    }
+    // The first capture of a URL wins (a crawl records the same image once per visit).
+    for (const f of found) if (!this.byUrl.has(f.key)) this.byUrl.set(f.key, f.ref);
+    return true;
+  }
+
+  /** The index entry of an image record read from its bytes (same rules as imageRef). */
+  private memberRef(rec: RecordBytes, file: string, offset: number, end: number): { key: string; ref: WarcImageRef } | null {
+    const type = rec.headers['warc-type'];
+    if (type !== 'response' && type !== 'resource') return null;
+    const url = rec.headers['warc-target-uri'];
+    if (!url) return null;
+    let contentType: string;
+    if (type === 'response') {
+      const http = parseHttpBlock(rec.block);
+      const status = http?.status ?? 0;
+      if (status < 200 || status >= 300) return null;
+      contentType = http!.headers['content-type'] ?? '';
+    } else {
+      contentType = rec.headers['content-type'] ?? '';
+    }
+    contentType = contentType.split(';')[0]!.trim().toLowerCase();
+    if (!isImageType(contentType)) return null;
+    return { key: urlKey(url), ref: { file, offset, contentType, length: rec.block.length, end } };
+  }
+
+  /** The payload of a record indexed by scanMembers: one native inflate of its member. */
+  private async readMember(ref: WarcImageRef & { end: number }, key: string): Promise<Buffer | null> {
+    const fh = await open(ref.file, 'r');
+    let data: Buffer;
+    try {
+      const member = await readGzipMember(fh, ref.offset, ref.end, MAX_MEMBER_BYTES, ref.end - ref.offset);
+      if (!member || member.end !== ref.end) return null;
+      data = member.data;
+    } finally {
+      await fh.close();
+    }
+    const rec = splitRecord(data);
+    if (!rec || urlKey(rec.headers['warc-target-uri'] ?? '') !== key) return null;
+    if (rec.headers['warc-type'] === 'resource') return rec.block;
+    const http = parseHttpBlock(rec.block);
+    if (!http || http.status === null || http.status < 200 || http.status >= 300) return null;
+    return Buffer.from(decodeHttpBody(http.body, http.headers).body);
   }
 
   /** ARC: the crawler's MIME type is on the header line, so blocks are skipped unread; status is checked on read. */
@@ -149,6 +250,10 @@ export class WarcImageIndex {
   async read(ref: WarcImageRef, url: string): Promise<Buffer> {
     const key = urlKey(url);
     if (isArcFile(ref.file)) return this.readArc(ref, key);
+    if (ref.end !== undefined) {
+      const bytes = await this.readMember({ ...ref, end: ref.end }, key).catch(() => null);
+      if (bytes) return bytes;
+    }
     if (!this.unseekable.has(ref.file)) {
       const stream = createReadStream(ref.file, { start: ref.offset });
       try {

@@ -34,8 +34,6 @@ export type QualityDocThresholds = {
   minAlphaWords: number | null;
   maxSymbolRatio: number | null;
   maxDupLines: number | null;
-  minImages: number | null;
-  maxImages: number | null;
 };
 
 export type QualitySegmentThresholds = {
@@ -75,10 +73,8 @@ export const qualityDefaults: QualityConfig = {
   minAlphaWords: 0.8, // Gopher: >= 80% of words contain a letter
   maxSymbolRatio: 0.1, // Gopher: ('#' + ellipses) / words <= 0.1
   maxDupLines: 0.3, // Gopher repetition: duplicate lines <= 30%
-  minImages: null, // OBELICS: >= 1 image; off so text-only documents stay available (1 = OBELICS parity)
-  // OBELICS and MINT-1T: <= 30 images, counted after their image filters. Off: 14 of the 93 real pages
-  // in shared/corpus (Wikipedia, news with galleries) have more <img> than that (30 = OBELICS parity).
-  maxImages: null,
+  // Images per document are decided by the pixels stage (pixels.minImagesPerDoc / maxImagesPerDoc), which
+  // counts only images that kept their pixels, as OBELICS counts after its image filters.
   segments: {
     minWords: 4, // OBELICS paragraph: 4 <= words <= 1,000
     maxWords: 1000, // OBELICS paragraph
@@ -156,8 +152,6 @@ export function qualityRules(cfg: QualityConfig): Rule[] {
     minAlphaWords: ['few_alpha_words', 'quality_alpha_words', 'min'],
     maxSymbolRatio: ['symbols', 'quality_symbol_ratio', 'max'],
     maxDupLines: ['duplicate_lines', 'quality_dup_lines', 'max'],
-    minImages: ['few_images', 'quality_images', 'min'],
-    maxImages: ['many_images', 'quality_images', 'max'],
   });
 }
 

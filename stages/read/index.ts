@@ -13,6 +13,7 @@ import { isArcRecordStartAt } from '../lib/arc-parser.ts';
 import { readArc } from './arc.ts';
 import { readWacz } from './wacz.ts';
 import { isRecordStartAt, readWarc, sniffArchive, type WarcRange } from './warc.ts';
+import { archiveParts, type ArchivePart } from './parts.ts';
 
 export type { WarcRange };
 
@@ -34,7 +35,10 @@ export interface Unit {
   kind: 'archive' | 'html';
   /** Archive: [path]; HTML: the page files, sorted. */
   files: string[];
+  /** Bytes of input: the file, the part of it, or the HTML pages. */
   bytes: number;
+  /** A part of a large archive (splitArchives): the bytes [start, end) of the file; absent = all of it. */
+  part?: ArchivePart;
 }
 
 const ARCHIVE = /\.(warc|arc|wacz)(\.gz)?$/i;
@@ -101,11 +105,30 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
 }
 
 /**
+ * Cut archives larger than 1.5 `partBytes` into parts of about that size (stages/read/parts.ts), each
+ * a unit keyed `<path>#<start>-<end>`; other units are returned as they are, in the same order.
+ */
+export async function splitArchives(units: Unit[], partBytes: number): Promise<Unit[]> {
+  const out: Unit[] = [];
+  for (const u of units) {
+    const parts = u.kind === 'archive' && !u.part ? await archiveParts(u.files[0]!, u.bytes, partBytes).catch(() => []) : [];
+    if (parts.length <= 1) out.push(u);
+    else for (const part of parts) out.push({ ...u, key: `${u.key}#${part.start}-${part.end}`, bytes: part.end - part.start, part });
+  }
+  return out;
+}
+
+/**
  * The pages of one unit, in file/record order. An archive can be read in ranges (`range`, see
  * WarcRange): the generator returns the offset where the next range starts, or null at the end.
  * HTML directories are always read whole.
  */
 export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+  if (unit.part) {
+    // A part of a gzip WARC (splitArchives): its own bytes only, from its start or a checkpoint in it.
+    const { start, end } = unit.part;
+    return yield* readWarc(unit.files[0]!, ctx, { ...range, start: Math.max(range.start ?? start, start), end });
+  }
   if (unit.kind === 'archive') {
     const path = unit.files[0]!;
     const format = await sniffArchive(path);
@@ -122,7 +145,8 @@ export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange 
 
 /** Can reading of this unit resume at `offset` (a checkpoint)? Only archives, at a record start. */
 export async function canResumeAt(unit: Unit, offset: number): Promise<boolean> {
-  if (unit.kind !== 'archive' || !Number.isInteger(offset) || offset < 0 || offset >= unit.bytes) return false;
+  const [from, to] = unit.part ? [unit.part.start, unit.part.end] : [0, unit.bytes];
+  if (unit.kind !== 'archive' || !Number.isInteger(offset) || offset < from || offset >= to) return false;
   try {
     const path = unit.files[0]!;
     const format = await sniffArchive(path);

@@ -26,5 +26,3 @@ export function testContext(config: Config = loadConfig(), unit = 'test'): TestC
     rows,
   };
 }
-
-export const CORPUS = new URL('../../../shared/corpus/', import.meta.url).pathname;
