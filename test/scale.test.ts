@@ -3,6 +3,7 @@
  * segmenting; archive ranges read exactly what a whole read does; scheduler env and progress lines.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import { testContext } from './helpers/context.ts';
 import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const WARC = join(CORPUS, 'warc');
+/** HTML records of the fixture archives, counted by another reader (STATS.json), + the one page of example.arc.gz. */
+const HTML_PAGES = (JSON.parse(readFileSync(join(WARC, 'STATS.json'), 'utf8')) as { html_records: number }[]).reduce((n, e) => n + e.html_records, 0) + 1;
 
 function config(checkpointBytes: number, inRunDedup = true): Config {
   const off = { enabled: false };
@@ -39,7 +42,7 @@ describe('archive ranges (the basis of in-unit checkpoints)', () => {
       for (;;) {
         // stopAfter = start + 1: stop at the very next resume point, the worst case.
         const it = readUnit(unit, parts, { start, stopAfter: start + 1 });
-        let r;
+        let r: Awaited<ReturnType<typeof it.next>>;
         while (!(r = await it.next()).done) partPages.push(r.value);
         if (r.value === null) break;
         expect(r.value).toBeGreaterThan(start);
@@ -75,7 +78,10 @@ describe('same rows whatever the parallelism', () => {
 
   it('--workers 1, --workers 2 and --world-size 3 (three runs into one dir) write the same rows', async () => {
     const w1 = await outputRows(outs.w1!);
-    expect(w1.docs.length).toBeGreaterThan(90);
+    // Every HTML page is a doc or a reject, and both sides are well populated (78 and 115 on test/fixtures),
+    // so the comparisons below compare something.
+    expect(w1.docs.length + w1.rejects.length).toBe(HTML_PAGES);
+    expect(w1.docs.length).toBeGreaterThan(50);
     expect(w1.rejects.length).toBeGreaterThan(50);
     const ids = w1.docs.map((d) => d.doc_id);
     expect(new Set(ids).size).toBe(ids.length);

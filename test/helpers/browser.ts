@@ -1,11 +1,14 @@
 /**
  * The Chromium the browser tests drive, found without a system install: `$CHROMIUM_PATH` if set,
  * else the binary shipped inside the npm package @sparticuz/chromium (a devDependency: brotli-compressed
- * in the package, unpacked to the temp dir on first use, nothing downloaded), else a system `chromium`.
+ * in the package, unpacked on first use to a temp folder named for its version, nothing downloaded), else a
+ * system `chromium`.
  * Never a silent skip: when none starts, the error says what was tried and what to do.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Flags for this kind of machine: root (no sandbox), no GPU, a closed network (no background connections). */
 export const CHROMIUM_ARGS = [
@@ -20,6 +23,27 @@ function starts(path: string): string | null {
   return r.status === 0 ? null : `exit ${r.status}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`;
 }
 
+/**
+ * @sparticuz/chromium unpacks its binary to `<tmpdir>/chromium` and reuses any file already there, whatever
+ * version wrote it. Unpacking into a folder named for the package version keeps a stale or foreign
+ * /tmp/chromium out (the package reads the temp dir from TMPDIR, set here only for that call).
+ */
+async function shippedChromium(): Promise<string> {
+  const { default: shipped } = await import('@sparticuz/chromium');
+  const pkg = new URL('../../node_modules/@sparticuz/chromium/package.json', import.meta.url);
+  const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
+  const dir = join(tmpdir(), `interleaved-corpus-chromium-${version}`);
+  mkdirSync(dir, { recursive: true });
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await shipped.executablePath();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
+
 export async function findChromium(): Promise<string> {
   const tried: string[] = [];
   const env = process.env.CHROMIUM_PATH;
@@ -30,8 +54,7 @@ export async function findChromium(): Promise<string> {
     throw new Error(`CHROMIUM_PATH=${env} does not start (${why}): point it at a Chromium binary or unset it`);
   }
   try {
-    const { default: shipped } = await import('@sparticuz/chromium');
-    const path = await shipped.executablePath();
+    const path = await shippedChromium();
     const why = starts(path);
     if (why === null) return path;
     tried.push(`@sparticuz/chromium (${path}): ${why}`);
