@@ -154,7 +154,7 @@ const queryCommand: Command = async (argv) => {
   const { openCorpus, QueryError } = await import('./query.ts');
   const db = await openCorpus(positionals.slice(0, -1));
   try {
-    let res;
+    let res: Awaited<ReturnType<typeof db.table>>;
     try {
       res = await db.table(sql);
     } catch (e) {

@@ -58,7 +58,7 @@ export interface UnitResult {
   pages: number;
 }
 
-function collectColumns(stages: Stage<any, any>[]): TableSchemas {
+function collectColumns(stages: Stage<unknown, unknown>[]): TableSchemas {
   const cols = stages.flatMap((s) => s.columns ?? []);
   const side: TableSchemas['side'] = {};
   for (const s of stages) for (const [t, c] of Object.entries(s.tables ?? {})) side[t] = c;
@@ -69,7 +69,7 @@ export class UnitRunner {
   private constructor(
     private readonly out: string,
     private readonly config: Config,
-    private readonly stages: Stage<any, any>[],
+    private readonly stages: Stage<unknown, unknown>[],
     private readonly schemas: TableSchemas,
     private readonly resources: Map<string, unknown>,
     private readonly db: Db,
@@ -79,7 +79,7 @@ export class UnitRunner {
   /** Open the stages (models, caches) and DuckDB once, for all the units this worker takes. */
   static async open(opts: { out: string; config: Config; inputFiles: string[]; log: (msg: string) => void }): Promise<UnitRunner> {
     const plan = planStages(opts.config);
-    const stages: Stage<any, any>[] = [plan.extract, ...plan.docStages];
+    const stages: Stage<unknown, unknown>[] = [plan.extract, ...plan.docStages];
     const resources = new Map<string, unknown>([
       ['inputFiles', opts.inputFiles],
       ['outDir', opts.out],
@@ -237,7 +237,7 @@ export class UnitRunner {
         yield r.value;
       }
     }
-    let stream: AsyncIterable<any> = source();
+    let stream: AsyncIterable<unknown> = source();
     for (const s of stages) stream = timed(s.name, s.transform(stream, ctxFor(s.name)), stats);
     // Time spent writing (rows, rejects, side rows, commit), for the per-stage profile (time:own_seconds).
     const writeTime = stats.for('write');

@@ -45,12 +45,12 @@ describe('coherence evaluation on check-half pages (repo fixtures)', () => {
   it('tells every corruption kind from the originals, and explains every NULL score', () => {
     const samples = sampleSet(pages, 1, coherenceDefaults);
     const auc = aucTable(samples, coherenceDefaults);
-    expect(auc['alternating']).toBeGreaterThanOrEqual(BOUNDS.alternating);
+    expect(auc.alternating).toBeGreaterThanOrEqual(BOUNDS.alternating);
     expect(auc['splice 25%']).toBeGreaterThanOrEqual(BOUNDS.splice25);
     expect(auc['splice 50%']).toBeGreaterThanOrEqual(BOUNDS.splice50);
     expect(auc['img swap']).toBeGreaterThanOrEqual(BOUNDS.swap);
     expect(auc['img swap no-alt']).toBeGreaterThanOrEqual(BOUNDS.swapNoAlt);
-    expect(auc['shuffled']).toBeGreaterThanOrEqual(BOUNDS.shuffled);
+    expect(auc.shuffled).toBeGreaterThanOrEqual(BOUNDS.shuffled);
     for (const s of samples) expect(s.signals.coherence_score === null).toBe(s.signals.coh_unscored !== null);
     const origs = samples.filter((s) => s.kind === 'orig' && s.of === '');
     const rejected = origs.filter((s) => (s.signals.coherence_score ?? 1) < coherenceDefaults.minScore).length;

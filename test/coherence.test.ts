@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { FIXTURES } from './helpers/fixtures.ts';
 /**
  * Built-in coherence signals on real pages (Readability's expected outputs in test/fixtures, extracted with the extract stage)

@@ -184,7 +184,10 @@ describe('corpus dedup (global pass over shards)', () => {
   it('retunes the near-duplicate threshold from the stored signatures, and says what is wrong with bad input', async () => {
     const err: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      err.push(String(s));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       // At 0.99 the 1%-edited mirrors are no longer duplicates of the originals (the shards never
       // saw both together, so nothing was dropped in-run: everything comes from the signatures).

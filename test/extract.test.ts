@@ -243,7 +243,12 @@ describe('real pages (../shared/corpus/html)', () => {
     for (const w of words(truth)) t.set(w, (t.get(w) ?? 0) + 1);
     const p = words(pred);
     let hit = 0;
-    for (const w of p) if ((t.get(w) ?? 0) > 0) (hit++, t.set(w, t.get(w)! - 1));
+    for (const w of p) {
+      if ((t.get(w) ?? 0) > 0) {
+        hit++;
+        t.set(w, t.get(w)! - 1);
+      }
+    }
     const prec = hit / p.length;
     const rec = hit / words(truth).length;
     return (2 * prec * rec) / (prec + rec);

@@ -33,23 +33,19 @@ async function warcioImages(file: string): Promise<Map<string, Buffer>> {
 }
 
 async function warcioImage(r: WARCRecord): Promise<{ key: string; bytes: Buffer } | null> {
-  {
-    {
-      const type = r.warcType;
-      if (type !== 'response' && type !== 'resource') return null;
-      const url = r.warcTargetURI;
-      if (!url) return null;
-      let ct: string;
-      if (type === 'response') {
-        const status = Number(r.httpHeaders?.statusCode ?? 0);
-        if (status < 200 || status >= 300) return null;
-        ct = r.httpHeaders?.headers.get('content-type') ?? '';
-      } else ct = r.warcContentType ?? '';
-      ct = ct.split(';')[0]!.trim().toLowerCase();
-      if (!(ct.startsWith('image/') || ct === 'application/octet-stream')) return null;
-      return { key: urlKey(url), bytes: Buffer.from(await r.readFully(true)) };
-    }
-  }
+  const type = r.warcType;
+  if (type !== 'response' && type !== 'resource') return null;
+  const url = r.warcTargetURI;
+  if (!url) return null;
+  let ct: string;
+  if (type === 'response') {
+    const status = Number(r.httpHeaders?.statusCode ?? 0);
+    if (status < 200 || status >= 300) return null;
+    ct = r.httpHeaders?.headers.get('content-type') ?? '';
+  } else ct = r.warcContentType ?? '';
+  ct = ct.split(';')[0]!.trim().toLowerCase();
+  if (!(ct.startsWith('image/') || ct === 'application/octet-stream')) return null;
+  return { key: urlKey(url), bytes: Buffer.from(await r.readFully(true)) };
 }
 
 describe('image index: native gzip members vs warcio', () => {

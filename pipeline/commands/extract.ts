@@ -92,7 +92,7 @@ export async function extractCommand(argv: string[]): Promise<number> {
         if (pages >= limit || out.closed) break;
         pages++;
         const where = page.source.recordType === 'file' ? page.source.file : `${page.source.file}@${page.source.offset}`;
-        let ex;
+        let ex: ReturnType<typeof extractHtml>;
         try {
           ex = extractHtml(page.html, values.url ?? page.url, config.extract);
         } catch (e) {

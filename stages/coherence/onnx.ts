@@ -161,7 +161,7 @@ export class ClipScorer {
         texts.push(s.text);
       } else if (s.kind === 'image') {
         const px = s.visual?.pixels as RgbPixels | undefined;
-        if (px && px.data && px.width > 0 && px.height > 0 && px.data.length >= px.width * px.height * 3) {
+        if (px?.data && px.width > 0 && px.height > 0 && px.data.length >= px.width * px.height * 3) {
           imageIdx.push(i);
           pixels.push(px);
         } else count('model:no_pixels');

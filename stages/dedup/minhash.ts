@@ -92,9 +92,8 @@ export function wordHashes(text: string): Uint32Array {
       h = Math.imul(h ^ (cls === DIGIT ? 48 : c), FNV_PRIME);
       inWord = true;
       prevDigit = cls === DIGIT;
-    } else if (cls === DIGIT || cls === MARK) {
-      continue;
-    } else {
+    } else if (cls !== DIGIT && cls !== MARK) {
+      // (A digit after a digit, or a combining mark, stays in the word and changes nothing.)
       if (inWord) push(h);
       inWord = false;
       prevDigit = false;
@@ -237,12 +236,12 @@ export function bandEqual(a: Uint32Array, b: Uint32Array, band: number, rows: nu
 
 /** Probability that two documents of Jaccard similarity `s` share at least one band. */
 export function candidateProbability(s: number, bands: number, rows: number): number {
-  return 1 - Math.pow(1 - Math.pow(s, rows), bands);
+  return 1 - (1 - s ** rows) ** bands;
 }
 
 /** Similarity where the LSH S-curve is steepest, (1/bands)^(1/rows): the threshold banding implies. */
 export function lshThreshold(bands: number, rows: number): number {
-  return Math.pow(1 / bands, 1 / rows);
+  return (1 / bands) ** (1 / rows);
 }
 
 /** Exact Jaccard similarity of two sorted distinct arrays (the ground truth of the eval). */

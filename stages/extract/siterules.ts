@@ -85,7 +85,7 @@ export function matchSiteRule(rules: SiteRule[] | undefined, pageUrl: string): C
   }
   for (const c of compiled) {
     if (c.domain && host && (host === c.domain || host.endsWith(`.${c.domain}`))) return c;
-    if (c.url && c.url.test(pageUrl)) return c;
+    if (c.url?.test(pageUrl)) return c;
   }
   return null;
 }

@@ -70,7 +70,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(new FetchError('aborted', 'aborted'));
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new FetchError('aborted', 'aborted'))), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new FetchError('aborted', 'aborted'));
+      },
+      { once: true },
+    );
   });
 
 /** Map an undici / socket / DNS error to a failure reason. */

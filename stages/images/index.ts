@@ -243,7 +243,7 @@ class UnitImages {
   private async analyse(bytes: Buffer, imageId: string, url: string, source: ImageSourceKind): Promise<ImageInfo> {
     const cfg = this.cfg;
     const base = { image_id: imageId, url: rowUrl(url), source, num_bytes: bytes.length };
-    let header;
+    let header: Awaited<ReturnType<typeof readHeader>>;
     try {
       header = await readHeader(bytes);
     } catch (err) {

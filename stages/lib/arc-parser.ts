@@ -84,8 +84,14 @@ export async function* arcRecords(path: string, start = 0): AsyncGenerator<ArcRe
       yield {
         ...head,
         offset,
-        read: async () => (once(), reader.readSize(head.length)),
-        skip: async () => (once(), reader.skipSize(head.length)),
+        read: async () => {
+          once();
+          return reader.readSize(head.length);
+        },
+        skip: async () => {
+          once();
+          return reader.skipSize(head.length);
+        },
       };
       if (!consumed) await reader.skipSize(head.length);
     }

@@ -6,7 +6,7 @@
  * table through an Appender + DataChunkWriter, then `COPY table TO 'x.parquet' (zstd)`.
  */
 import {
-  DuckDBConnection,
+  type DuckDBConnection,
   DuckDBDataChunkWriter,
   DuckDBInstance,
   JSToDuckDBValueConverter,

@@ -31,8 +31,8 @@ function bomCharset(b: Uint8Array): { charset: string; skip: number } | null {
 export function metaCharset(b: Uint8Array): string | null {
   const head = Buffer.from(b.subarray(0, 8192)).toString('latin1');
   const m =
-    /<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)/i.exec(head) ??
-    /<meta[^>]+content\s*=\s*["'][^"']*charset\s*=\s*([a-zA-Z0-9_:.\-]+)/i.exec(head);
+    /<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)/i.exec(head) ??
+    /<meta[^>]+content\s*=\s*["'][^"']*charset\s*=\s*([a-zA-Z0-9_:.-]+)/i.exec(head);
   return m ? m[1]!.toLowerCase() : null;
 }
 

@@ -73,7 +73,7 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
       files.push(...matched.sort());
       continue;
     }
-    let st;
+    let st: Awaited<ReturnType<typeof stat>>;
     try {
       st = await stat(input);
     } catch {

@@ -5,11 +5,11 @@
  * `part-<unit>-<seq>.parquet` only when the whole unit is done. Names are deterministic, so a unit
  * that is redone after a crash overwrites its own files: nothing is duplicated, nothing is lost.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnSpec, Doc, Rejection } from '../../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS, docRow } from '../../schemas/tables.ts';
-import { Db, ParquetTableWriter, type Row } from '../lib/duckdb.ts';
+import { type Db, ParquetTableWriter, type Row } from '../lib/duckdb.ts';
 
 export interface WriteConfig {
   /** Rows per Parquet shard; a unit with more rows writes several. It also bounds the rows buffered in memory. */
@@ -108,40 +108,15 @@ export interface UnitOutput {
   rows: Record<string, number>;
 }
 
-/**
- * Remove what an interrupted attempt left for this unit: its temporary files and any part files it
- * had already renamed before the crash (the unit is not recorded as done, so it is redone whole).
- */
-export async function clearUnitFiles(outDir: string, unitId: string): Promise<void> {
-  let dirs: string[];
-  try {
-    dirs = await readdir(outDir);
-  } catch {
-    return;
-  }
-  for (const d of dirs) {
-    let names: string[];
-    try {
-      names = await readdir(join(outDir, d));
-    } catch {
-      continue;
-    }
-    for (const n of names) if (n.startsWith(`.tmp-${unitId}-`) || n.startsWith(`part-${unitId}-`)) await rm(join(outDir, d, n), { force: true });
-  }
-}
 
 export class UnitWriter {
   private tables = new Map<string, ShardedTable>();
   private buffers: ParquetTableWriter[] = [];
 
-  private constructor(
-    private readonly outDir: string,
-    private readonly unitId: string,
-    private readonly schemas: TableSchemas,
-  ) {}
+  private constructor(private readonly schemas: TableSchemas) {}
 
   static async open(db: Db, outDir: string, unitId: string, schemas: TableSchemas, cfg: WriteConfig): Promise<UnitWriter> {
-    const w = new UnitWriter(outDir, unitId, schemas);
+    const w = new UnitWriter(schemas);
     const all: [string, ColumnSpec[]][] = [
       ['docs', schemas.docs],
       ['rejects', schemas.rejects],
