@@ -10,7 +10,7 @@ import { langidDefaults, type LangidConfig } from '../stages/langid/index.ts';
 import { qualityDefaults, type QualityConfig } from '../stages/quality/index.ts';
 import { readDefaults, type ReadConfig } from '../stages/read/index.ts';
 import { safetyDefaults, type SafetyConfig } from '../stages/safety/index.ts';
-import { writeDefaults, type WriteConfig } from '../stages/write/index.ts';
+import { writeDefaults, type WriteConfig } from '../stages/write/config.ts';
 import { fetchDefaults, type FetchConfig } from '../stages/fetch/config.ts';
 import { imagesDefaults, type ImagesConfig } from '../stages/images/config.ts';
 import { dedupDefaults, type DedupConfig } from '../stages/dedup/index.ts';

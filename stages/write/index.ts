@@ -10,26 +10,9 @@ import { join } from 'node:path';
 import type { ColumnSpec, Doc, Rejection } from '../../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS, docRow } from '../../schemas/tables.ts';
 import { type Db, ParquetTableWriter, type Row } from '../lib/duckdb.ts';
+import type { WriteConfig } from './config.ts';
 
-export interface WriteConfig {
-  /** Rows per Parquet shard; a unit with more rows writes several. It also bounds the rows buffered in memory. */
-  shardRows: number;
-  /**
-   * A shard is also written once the rows waiting for it hold about this many bytes (strings, BLOBs,
-   * lists), so memory stays bounded when rows are large: images with their bytes, long documents with
-   * token ids. The estimate counts the JS values handed to DuckDB.
-   */
-  shardBytes: number;
-  /** Parquet compression: zstd measured best size/speed here (references/node-ecosystem.md §4.3). */
-  compression: 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
-}
-
-export const writeDefaults: WriteConfig = {
-  shardRows: 5_000,
-  // 5,000 image rows of 300 kB each would be 1.5 GB; 128 MB keeps a worker's buffered rows small.
-  shardBytes: 128 * 1024 * 1024,
-  compression: 'zstd',
-};
+export { writeDefaults, type WriteConfig } from './config.ts';
 
 export interface TableSchemas {
   docs: ColumnSpec[];
