@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { outputRows } from './helpers/output-rows.ts';
-import { shardOf } from '../pipeline/cli.ts';
+import { shardOf } from '../pipeline/args.ts';
 import { Progress } from '../pipeline/progress.ts';
 import { expandInputs, readUnit, splitArchives } from '../stages/read/index.ts';
 import type { RawPage } from '../schemas/doc.ts';

@@ -7,7 +7,7 @@
 import { readFile, rename, rm } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import PQueue from 'p-queue';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { Fetcher, type Exchange, type FetchResult } from '../../stages/fetch/index.ts';
 import { decodeHtml } from '../../stages/read/charset.ts';

@@ -10,7 +10,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, shardOf, UsageError } from '../cli.ts';
+import { parse, shardOf, UsageError } from '../args.ts';
 import { loadConfig, mergeConfig, type Config } from '../config.ts';
 import { retokenizeApplied } from '../retokenize.ts';
 import {

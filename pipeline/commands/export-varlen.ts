@@ -7,7 +7,7 @@
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { Db, ParquetTableWriter, sqlString } from '../../stages/lib/duckdb.ts';
 import { IMAGE_SPAN_STRUCT, varlenRows, type VarlenPart } from '../../stages/pack/index.ts';
 import type { ColumnSpec } from '../../schemas/doc.ts';

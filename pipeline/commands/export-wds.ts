@@ -17,7 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import tar from 'tar-stream';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { openCorpus } from '../query.ts';
 import { sqlString, type Db, type Row } from '../../stages/lib/duckdb.ts';
 

@@ -4,7 +4,7 @@
  * prints one JSON line (or a Markdown / plain-text document) per page. A page that cannot be read or
  * extracted is reported on stderr and the command goes on; the exit code says whether any failed.
  */
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { Counters } from '../stats.ts';
 import type { StageContext } from '../stage.ts';

@@ -8,7 +8,7 @@
  *
  * With the config of the run, --recheck must print no disagreement (test/langid-filters-sql.test.ts).
  */
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { openCorpus } from '../query.ts';
 import { planStages } from '../stages.ts';

@@ -12,7 +12,7 @@
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { Db, sqlString } from '../../stages/lib/duckdb.ts';
 import { writeMeta } from '../meta.ts';
 import { writeDatasetCard } from '../card.ts';

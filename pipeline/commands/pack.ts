@@ -9,7 +9,7 @@
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { openCorpus } from '../query.ts';
 import { writeMeta } from '../meta.ts';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { writeReport } from '../report/build.ts';
 
 export async function reportCommand(argv: string[]): Promise<number> {

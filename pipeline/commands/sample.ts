@@ -5,12 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { parse } from '../cli.ts';
+import { formatTable, parse } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { formatFunnel } from '../funnel.ts';
 import { openCorpus } from '../query.ts';
 import { runCorpus } from '../run.ts';
-import { formatTable } from '../cli.ts';
 import { WarcWriter } from '../../stages/lib/warc-writer.ts';
 import { SAMPLE_IMAGES, SAMPLE_PAGES, pageHtml } from '../sample/pages.ts';
 

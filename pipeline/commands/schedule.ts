@@ -6,7 +6,7 @@
  */
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, UsageError } from '../cli.ts';
+import { parse, UsageError } from '../args.ts';
 import { metaPath, readMeta, writeMeta } from '../meta.ts';
 import { writeDatasetCard } from '../card.ts';
 import { Db, ParquetTableWriter } from '../../stages/lib/duckdb.ts';
