@@ -11,6 +11,7 @@ import { selectContent, type ContentOptions } from './content.ts';
 import { decorativeReason } from './images.ts';
 import { dropLeadingMetadata, dropOrphanHeadings } from './tidy.ts';
 import { applySiteRule, matchSiteRule, type SiteRule } from './siterules.ts';
+import { repairMarkup } from './repair.ts';
 
 export type { SiteRule } from './siterules.ts';
 export { compileSiteRules, SiteRuleError } from './siterules.ts';
@@ -124,6 +125,7 @@ function isTableCell(b: Block): boolean {
 
 /** Extract the interleaved segments of one HTML page; `pageUrl` resolves relative URLs. */
 export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = extractDefaults): Extracted {
+  html = repairMarkup(html);
   // A site rule cuts the page down with cheerio first (only on pages it matches).
   const rule = cfg.siteRules?.length ? matchSiteRule(cfg.siteRules, pageUrl) : null;
   let ruleNote: string | null = null;
