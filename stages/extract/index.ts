@@ -56,6 +56,8 @@ export const extractDefaults: ExtractConfig = {
   boilerplatePenalty: 1,
   // The learned run classifier (scripts/fit-extract-model.ts, fit half only): check-half macro F1 in README.
   runModel: true,
+  // Fit-half choice (scripts/eval-extraction.ts --half fit): forum threads lost every post but one.
+  repeatedPosts: true,
   // The document opens with its headline. Readability and newspaper4k drop it (their ground truths
   // score 0.002-0.01 F1 higher with true).
   dropTitleHeading: false,
@@ -262,6 +264,8 @@ function explainChoice(
   else {
     const how = !mainContentOnly
       ? 'mainContentOnly=false: everything that is not page chrome'
+      : sel.post
+        ? `run of sibling posts in ${blockPath(region)} (grown from the best-scoring block ${blockName(sel.post)}, value ${Math.round(sel.value[sel.post.index]!)}; ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars)`
       : sel.regionValue > 0
         ? `scored region ${blockPath(region)} (value ${Math.round(sel.regionValue)}, ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars, ${nBlocks} blocks on the page)`
         : `no block scored above 0 (all text is links, chrome or boilerplate-named): the whole page minus chrome`;
