@@ -133,3 +133,29 @@ describe('repeated posts', () => {
     expect(texts(off).join('\n').match(/This paragraph about/g)).toHaveLength(1);
   });
 });
+
+describe('JSON-LD articleBody hint', () => {
+  const body = [para('the harbour'), para('the ferries'), para('the new quay')].join('');
+  const plain = body.replace(/<[^>]+>/g, ' ');
+  const page = (ld: string) => `<html><head><title>Harbour</title><script type="application/ld+json">${ld}</script></head><body>
+    <div class="article-body">${body}<p>Also popular: seven recipes for midsummer picnics, ranked by our food desk this week.</p></div></body></html>`;
+
+  it('drops kept runs that share almost no words with the articleBody of the same article', () => {
+    const ld = JSON.stringify({ '@context': 'https://schema.org', '@graph': [{ '@type': 'NewsArticle', articleBody: plain }] });
+    const ex = extractHtml(page(ld), 'https://news.example.com/a');
+    expect(texts(ex)).toHaveLength(3);
+    expect(texts(ex).join(' ')).not.toMatch(/midsummer/);
+    expect(ex.explain.chosenBy).toMatch(/1 run\(s\) sharing almost no words with the page's JSON-LD articleBody dropped$/);
+    const off = extractHtml(page(ld), 'https://news.example.com/a', { ...extractDefaults, articleBodyHint: false });
+    expect(texts(off).join(' ')).toMatch(/midsummer/);
+  });
+
+  it('is never the source: a teaser body, another article or broken JSON leave the text as extracted', () => {
+    const teaser = JSON.stringify({ articleBody: plain.slice(0, 120) });
+    const other = JSON.stringify({ articleBody: 'Completely different words about football scores. '.repeat(30) });
+    for (const ld of [teaser, other, '{"articleBody": "unterminated', '']) {
+      const ex = extractHtml(page(ld), 'https://news.example.com/a');
+      expect(texts(ex).join(' ')).toMatch(/the harbour.*the ferries.*the new quay.*midsummer/s);
+    }
+  });
+});

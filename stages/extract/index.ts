@@ -12,6 +12,7 @@ import { decorativeReason } from './images.ts';
 import { dropLeadingMetadata, dropOrphanHeadings } from './tidy.ts';
 import { applySiteRule, matchSiteRule, type SiteRule } from './siterules.ts';
 import { repairMarkup } from './repair.ts';
+import { jsonLdArticleBody, offBodyRuns } from './structured.ts';
 
 export type { SiteRule } from './siterules.ts';
 export { compileSiteRules, SiteRuleError } from './siterules.ts';
@@ -35,6 +36,9 @@ export interface ExtractConfig extends ContentOptions {
   /** Per-site rules (siterules.ts): for a domain or URL pattern, CSS selectors of the content root and of
    * blocks to remove; the first rule matching a page's URL applies, the generic extractor elsewhere. */
   siteRules: SiteRule[];
+  /** Use the page's JSON-LD articleBody as a hint (structured.ts): kept runs sharing almost no words with
+   * it are dropped when the kept text is plainly that article. Never a source of text. */
+  articleBodyHint: boolean;
 }
 
 export const extractDefaults: ExtractConfig = {
@@ -69,6 +73,7 @@ export const extractDefaults: ExtractConfig = {
   denseFallbackLinkPenalty: 1,
   // None: rules are what a user knows about the sites of a crawl.
   siteRules: [],
+  articleBodyHint: true,
 };
 
 export interface Extracted {
@@ -233,7 +238,18 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
     });
   }
 
-  const out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title, cfg.dropTitleHeading);
+  let out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title, cfg.dropTitleHeading);
+  let bodyNote = '';
+  if (cfg.articleBodyHint && !trusted && cfg.mainContentOnly) {
+    const body = jsonLdArticleBody(html);
+    const textSegs = out.filter((x) => x.kind === 'text' && !/^h[1-6]$/.test(x.tag ?? ''));
+    const drop = body ? offBodyRuns(body, textSegs.map((x) => x.text!)) : null;
+    if (drop?.size) {
+      const gone = new Set(textSegs.filter((_, i) => drop.has(i)));
+      out = out.filter((x) => !gone.has(x));
+      bodyNote = `; ${gone.size} run(s) sharing almost no words with the page's JSON-LD articleBody dropped`;
+    }
+  }
 
   let contentChars = 0;
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;
@@ -241,6 +257,7 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   for (const it of items) if (it.kind === 'text') pageChars += it.text.length;
   const explain = explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, contentChars, cfg.mainContentOnly);
   if (hiddenNote || denseNote) explain.chosenBy = hiddenNote + denseNote + explain.chosenBy;
+  explain.chosenBy += bodyNote;
   return {
     title: tree.title,
     canonicalUrl: tree.canonicalUrl,
