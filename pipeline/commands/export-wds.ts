@@ -18,8 +18,8 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { parse, UsageError } from '../cli.ts';
-import { openCorpus } from '../query.ts';
-import { sqlString, type Db, type Row } from '../../stages/lib/duckdb.ts';
+import { firstImageRows, imageBytesSql, openCorpus } from '../query.ts';
+import type { Db, Row } from '../../stages/lib/duckdb.ts';
 
 export interface WdsSummary {
   what: 'docs' | 'packed';
@@ -81,11 +81,8 @@ class Shard {
 async function imageBytes(db: Db, ids: string[]): Promise<Map<string, { data: Buffer; ext: string }>> {
   const out = new Map<string, { data: Buffer; ext: string }>();
   if (ids.length === 0) return out;
-  const rows = await db.allJS(
-    `SELECT image_id, any_value(bytes) AS bytes, any_value(format) AS format, any_value(stored_format) AS stored_format
-     FROM images WHERE image_id IN (${ids.map(sqlString).join(', ')}) AND bytes IS NOT NULL GROUP BY image_id`,
-  );
-  for (const r of rows) out.set(String(r.image_id), { data: Buffer.from(r.bytes as Uint8Array), ext: extOf(r.format, r.stored_format) });
+  const rows = firstImageRows(await db.allJS(imageBytesSql(ids, ['format', 'stored_format'])));
+  for (const [id, r] of rows) out.set(id, { data: Buffer.from(r.bytes as Uint8Array), ext: extOf(r.format, r.stored_format) });
   return out;
 }
 

@@ -6,6 +6,7 @@
  * whole, so the cost does not grow with the size of the corpus beyond one pass over those columns.
  */
 import { join, resolve } from 'node:path';
+import { firstImageRows, imageBytesSql } from '../query.ts';
 import { quoteIdent } from '../../schemas/tables.ts';
 import { sqlString, type Db, type Row } from '../../stages/lib/duckdb.ts';
 import { esc, fmtNum, safeHref } from './html.ts';
@@ -134,9 +135,9 @@ export async function loadThumbnails(db: Db, schema: Schema, docs: SampledDoc[],
     }
   }
   if (wanted.length === 0) return { thumbs, note: null };
-  const sql = `SELECT image_id, any_value(bytes) AS bytes\nFROM images\nWHERE image_id IN (${wanted.map(sqlString).join(', ')}) AND bytes IS NOT NULL\nGROUP BY image_id`;
+  const sql = imageBytesSql(wanted);
   sqlLog.push(shorten(sql));
-  const rows = await db.allJS(sql);
+  const rows = [...firstImageRows(await db.allJS(sql)).values()];
   // A few at a time: sharp runs on libuv threads, and the machine is shared.
   for (let i = 0; i < rows.length; i += 4) {
     await Promise.all(
