@@ -31,6 +31,10 @@ describe('repairMarkup', () => {
     const ex = extractHtml(html, 'https://news.example.com/a');
     expect(ex.title).toBe('Golfer Wins Title (The Times)ntById("font");');
     expect(texts(ex).join(' ')).toMatch(/golf.*the tour/s);
+    // a mangled close tag is no close tag
+    const mangled = extractHtml(`<html><head><title id="t">Oil prices</titlevalue="true" -->\n<body><div>${para('oil')}</div></body></html>`, 'https://n.example.com/b');
+    expect(mangled.title).toBe('Oil prices');
+    expect(texts(mangled).join(' ')).toMatch(/about oil/);
   });
 });
 
