@@ -39,6 +39,9 @@ export interface ExtractConfig extends ContentOptions {
   /** Use the page's JSON-LD articleBody as a hint (structured.ts): kept runs sharing almost no words with
    * it are dropped when the kept text is plainly that article. Never a source of text. */
   articleBodyHint: boolean;
+  /** A page whose main content comes out empty although it has at least this many characters of text
+   * keeps everything that is not page chrome instead (as mainContentOnly=false); 0 turns this off. */
+  emptyFallbackChars: number;
 }
 
 export const extractDefaults: ExtractConfig = {
@@ -74,6 +77,8 @@ export const extractDefaults: ExtractConfig = {
   // None: rules are what a user knows about the sites of a crawl.
   siteRules: [],
   articleBodyHint: true,
+  // The issue's goal: no empty document for a page whose gold text has >= 200 characters.
+  emptyFallbackChars: 200,
 };
 
 export interface Extracted {
@@ -255,6 +260,15 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;
   let pageChars = 0;
   for (const it of items) if (it.kind === 'text') pageChars += it.text.length;
+  if (contentChars === 0 && cfg.mainContentOnly && !trusted && cfg.emptyFallbackChars > 0 && pageChars >= cfg.emptyFallbackChars) {
+    // Nothing left (the region was a page header, or only headings survived tidy) on a page with text:
+    // everything that is not page chrome, rather than an empty document.
+    const all = extractHtml(html, pageUrl, { ...cfg, mainContentOnly: false, siteRules: [] });
+    if (all.contentChars > 0) {
+      all.explain.chosenBy = `main content came out empty (${explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, 0, true).empty}): ${all.explain.chosenBy}`;
+      return all;
+    }
+  }
   const explain = explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, contentChars, cfg.mainContentOnly);
   if (hiddenNote || denseNote) explain.chosenBy = hiddenNote + denseNote + explain.chosenBy;
   explain.chosenBy += bodyNote;
