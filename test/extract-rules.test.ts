@@ -163,3 +163,19 @@ describe('JSON-LD articleBody hint', () => {
     }
   });
 });
+
+describe('empty main content', () => {
+  it('keeps everything that is not chrome when the main content comes out empty on a page with text', () => {
+    // A table of short numbers scores below its own run costs; the page header (a lone heading) wins and
+    // tidy removes it, which would leave nothing.
+    const rows = Array.from({ length: 30 }, (_, r) => `<tr>${Array.from({ length: 5 }, (_, c) => `<td>${(r * 7 + c * 3) % 97}</td>`).join('')}</tr>`).join('');
+    const html = `<html><body><nav><a href="/">Home</a></nav><div class="page-header"><h1>Scores</h1></div><table>${rows}</table></body></html>`;
+    const ex = extractHtml(html, 'https://x.example.com/');
+    expect(texts(ex).slice(0, 3)).toEqual(['Scores', '0 | 3 | 6 | 9 | 12', '7 | 10 | 13 | 16 | 19']);
+    expect(texts(ex).join(' ')).not.toMatch(/Home/);
+    expect(ex.explain.chosenBy).toMatch(/^main content came out empty \(the kept runs were only metadata or headings, removed by tidy\): mainContentOnly=false/);
+    const off = extractHtml(html, 'https://x.example.com/', { ...extractDefaults, emptyFallbackChars: 0 });
+    expect(off.segments).toEqual([]);
+    expect(off.explain.empty).toBe('the kept runs were only metadata or headings, removed by tidy');
+  });
+});
