@@ -90,6 +90,34 @@ describe('corpus extract <files|dirs…>', () => {
     expect(md.stdout).toMatch(/## Heading\n\nFirst paragraph\.\n\n- one\n- two\n\nLast\.\n$/);
   });
 
+  it('--explain says which site rule or which scored region chose the content (jsonl field, stderr line)', async () => {
+    const page = `<html><body><nav><a href="/">Home</a> <a href="/x">X</a></nav><div id="story" class="story-text">
+      <p>The harbour reopened on Monday after a year of repairs, with ferries running to the islands again.</p>
+      <p>Fishermen said the new quay, longer and deeper than the old one, would let larger boats land their catch.</p></div>
+      <div class="box"><p>Subscribe to our letters.</p></div></body></html>`;
+    await writeFile(join(dir, 'story.html'), page);
+    await writeFile(join(dir, 'rules.json'), JSON.stringify({ extract: { siteRules: [{ domain: 'example.com', content: '.story-text', name: 'ex' }] } }));
+    const j = await corpus(join(dir, 'story.html'), '--explain', '--url', 'https://other.example.org/s');
+    expect(j.code).toBe(0);
+    const line = JSON.parse(j.stdout);
+    expect(line.explain.rule).toBeNull();
+    expect(line.explain.chosenBy).toMatch(/^scored region .*<div#story\.story-text> \(value \d+/);
+    expect(line.explain.empty).toBeNull();
+    const plain = await corpus(join(dir, 'story.html'), '--explain', '--format', 'text', '--url', 'https://www.example.com/s', '--config', join(dir, 'rules.json'));
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^The harbour reopened/);
+    expect(plain.stderr).toMatch(/^corpus extract: explain .*story\.html: site rule "ex": content \.story-text \(1 element\(s\)\)\n$/);
+    // without the flag, no explain
+    const quiet = await corpus(join(dir, 'story.html'));
+    expect(JSON.parse(quiet.stdout).explain).toBeUndefined();
+    // a bad selector in the rules is a one-line config error before any page
+    await writeFile(join(dir, 'bad-rules.json'), JSON.stringify({ extract: { siteRules: [{ domain: 'example.com', content: 'div[[' }] } }));
+    const bad = await corpus(join(dir, 'story.html'), '--config', join(dir, 'bad-rules.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/extract\.siteRules\[0\]\.content: not a valid CSS selector/);
+  });
+
   it('says in one line what to do about missing inputs and bad flags (exit 2)', async () => {
     for (const [args, msg] of [
       [[join(dir, 'missing.html')], /input not found: .*missing\.html/],

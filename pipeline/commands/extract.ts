@@ -52,9 +52,12 @@ export async function extractCommand(argv: string[]): Promise<number> {
     format: { type: 'string', short: 'f' },
     limit: { type: 'string' },
     config: { type: 'string' },
+    /** Say which site rule or which scored region chose each page's content: a jsonl field, or a
+     * `corpus extract: explain <page>: …` line on stderr for text and Markdown. */
+    explain: { type: 'boolean', default: false },
   });
   if (positionals.length === 0) {
-    throw new UsageError('usage: corpus extract <page.html|page.html.gz|dir|file.warc.gz…> [--format jsonl|markdown|text] [--url U] [--limit N]');
+    throw new UsageError('usage: corpus extract <page.html|page.html.gz|dir|file.warc.gz…> [--format jsonl|markdown|text] [--url U] [--limit N] [--explain]');
   }
   const format = (values.format ?? 'jsonl') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format is jsonl, markdown or text, got ${values.format}`);
@@ -111,9 +114,15 @@ export async function extractCommand(argv: string[]): Promise<number> {
               text: plainText(ex.segments),
               images,
               segments: ex.segments,
+              ...(values.explain ? { explain: ex.explain } : {}),
             }) + '\n',
           );
         } else {
+          if (values.explain) {
+            out.flush(); // the explain line goes to stderr next to the page it is about
+            const e = ex.explain;
+            process.stderr.write(`corpus extract: explain ${where}: ${e.chosenBy}${e.empty ? `; empty: ${e.empty}` : ''}\n`);
+          }
           if (headed) out.write(`==> ${where} <==\n`);
           out.write(format === 'markdown' ? markdown(ex.title, url, ex.segments) : plainText(ex.segments) + '\n');
           if (headed) out.write('\n');

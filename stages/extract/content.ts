@@ -12,6 +12,7 @@
  */
 import type { Block, PageTree } from './tree.ts';
 import { runFeatures, runProbabilities, shippedRunModel } from './runmodel.ts';
+import { repeatedContainer } from './repeated.ts';
 
 export interface ContentOptions {
   /** Weight of link text against a text run when scoring content. */
@@ -31,6 +32,9 @@ export interface ContentOptions {
   /** Let the learned run classifier (runmodel.ts, weights in run-model.json) decide which text runs
    * are kept, reading the rules' choice as one of its features; false: the rules alone. */
   runModel: boolean;
+  /** When the chosen region is one of several sibling blocks built alike (the posts of a forum thread,
+   * the answers of a Q&A page) that read like content too, take their container (repeated.ts). */
+  repeatedPosts: boolean;
 }
 
 export interface ContentSelection {
@@ -52,6 +56,8 @@ export interface ContentSelection {
   strong: Uint8Array;
   /** Content value of the chosen region (<= 0: nothing on the page read like content). */
   regionValue: number;
+  /** The best-scoring block when the region grew from it to its run of sibling posts (repeated.ts), else null. */
+  post: Block | null;
   /** The run classifier: 'applied', 'declined' (it kept too little of what the rules kept), 'off'. */
   model: 'applied' | 'declined' | 'off';
 }
@@ -134,6 +140,14 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     }
   }
   if (best <= 0) region = blocks[0]!; // nothing reads like content: keep whatever is not chrome
+  let post: Block | null = null; // the block the region was before it grew to the run of posts
+  if (best > 0 && !forceRegion && opt.repeatedPosts) {
+    const container = repeatedContainer(tree, region, value, strong);
+    if (container) {
+      post = region;
+      region = container;
+    }
+  }
   if (forceRegion) region = forceRegion;
 
   // Prune inside the region, top-down.
@@ -203,7 +217,7 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     modelState = modelChars >= MODEL_MIN_SHARE * keptChars ? 'applied' : 'declined';
     if (modelState === 'applied') applyModel(p, model.dropBelow, model.addAbove);
   }
-  return { region, first, end, keep, pageChars, keptChars, text, link, value, strong, regionValue: value[region.index]!, model: modelState };
+  return { region, first, end, keep, pageChars, keptChars, text, link, value, strong, regionValue: value[region.index]!, post, model: modelState };
 
   function applyModel(p: Float64Array, dropBelow: number, addAbove: number) {
     keptChars = 0;

@@ -11,6 +11,8 @@ import { selectContent, type ContentOptions } from './content.ts';
 import { decorativeReason } from './images.ts';
 import { dropLeadingMetadata, dropOrphanHeadings } from './tidy.ts';
 import { applySiteRule, matchSiteRule, type SiteRule } from './siterules.ts';
+import { repairMarkup } from './repair.ts';
+import { jsonLdArticleBody, offBodyRuns } from './structured.ts';
 
 export type { SiteRule } from './siterules.ts';
 export { compileSiteRules, SiteRuleError } from './siterules.ts';
@@ -34,6 +36,12 @@ export interface ExtractConfig extends ContentOptions {
   /** Per-site rules (siterules.ts): for a domain or URL pattern, CSS selectors of the content root and of
    * blocks to remove; the first rule matching a page's URL applies, the generic extractor elsewhere. */
   siteRules: SiteRule[];
+  /** Use the page's JSON-LD articleBody as a hint (structured.ts): kept runs sharing almost no words with
+   * it are dropped when the kept text is plainly that article. Never a source of text. */
+  articleBodyHint: boolean;
+  /** A page whose main content comes out empty although it has at least this many characters of text
+   * keeps everything that is not page chrome instead (as mainContentOnly=false); 0 turns this off. */
+  emptyFallbackChars: number;
 }
 
 export const extractDefaults: ExtractConfig = {
@@ -55,6 +63,8 @@ export const extractDefaults: ExtractConfig = {
   boilerplatePenalty: 1,
   // The learned run classifier (scripts/fit-extract-model.ts, fit half only): check-half macro F1 in README.
   runModel: true,
+  // Fit-half choice (scripts/eval-extraction.ts --half fit): forum threads lost every post but one.
+  repeatedPosts: true,
   // The document opens with its headline. Readability and newspaper4k drop it (their ground truths
   // score 0.002-0.01 F1 higher with true).
   dropTitleHeading: false,
@@ -66,6 +76,9 @@ export const extractDefaults: ExtractConfig = {
   denseFallbackLinkPenalty: 1,
   // None: rules are what a user knows about the sites of a crawl.
   siteRules: [],
+  articleBodyHint: true,
+  // The issue's goal: no empty document for a page whose gold text has >= 200 characters.
+  emptyFallbackChars: 200,
 };
 
 export interface Extracted {
@@ -124,6 +137,7 @@ function isTableCell(b: Block): boolean {
 
 /** Extract the interleaved segments of one HTML page; `pageUrl` resolves relative URLs. */
 export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = extractDefaults): Extracted {
+  html = repairMarkup(html);
   // A site rule cuts the page down with cheerio first (only on pages it matches).
   const rule = cfg.siteRules?.length ? matchSiteRule(cfg.siteRules, pageUrl) : null;
   let ruleNote: string | null = null;
@@ -229,14 +243,35 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
     });
   }
 
-  const out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title, cfg.dropTitleHeading);
+  let out = dropLeadingMetadata(dropOrphanHeadings(segments), tree.title, cfg.dropTitleHeading);
+  let bodyNote = '';
+  if (cfg.articleBodyHint && !trusted && cfg.mainContentOnly) {
+    const body = jsonLdArticleBody(html);
+    const textSegs = out.filter((x) => x.kind === 'text' && !/^h[1-6]$/.test(x.tag ?? ''));
+    const drop = body ? offBodyRuns(body, textSegs.map((x) => x.text!)) : null;
+    if (drop?.size) {
+      const gone = new Set(textSegs.filter((_, i) => drop.has(i)));
+      out = out.filter((x) => !gone.has(x));
+      bodyNote = `; ${gone.size} run(s) sharing almost no words with the page's JSON-LD articleBody dropped`;
+    }
+  }
 
   let contentChars = 0;
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;
   let pageChars = 0;
   for (const it of items) if (it.kind === 'text') pageChars += it.text.length;
+  if (contentChars === 0 && cfg.mainContentOnly && !trusted && cfg.emptyFallbackChars > 0 && pageChars >= cfg.emptyFallbackChars) {
+    // Nothing left (the region was a page header, or only headings survived tidy) on a page with text:
+    // everything that is not page chrome, rather than an empty document.
+    const all = extractHtml(html, pageUrl, { ...cfg, mainContentOnly: false, siteRules: [] });
+    if (all.contentChars > 0) {
+      all.explain.chosenBy = `main content came out empty (${explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, 0, true).empty}): ${all.explain.chosenBy}`;
+      return all;
+    }
+  }
   const explain = explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, contentChars, cfg.mainContentOnly);
   if (hiddenNote || denseNote) explain.chosenBy = hiddenNote + denseNote + explain.chosenBy;
+  explain.chosenBy += bodyNote;
   return {
     title: tree.title,
     canonicalUrl: tree.canonicalUrl,
@@ -260,6 +295,8 @@ function explainChoice(
   else {
     const how = !mainContentOnly
       ? 'mainContentOnly=false: everything that is not page chrome'
+      : sel.post
+        ? `run of sibling posts in ${blockPath(region)} (grown from the best-scoring block ${blockName(sel.post)}, value ${Math.round(sel.value[sel.post.index]!)}; ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars)`
       : sel.regionValue > 0
         ? `scored region ${blockPath(region)} (value ${Math.round(sel.regionValue)}, ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars, ${nBlocks} blocks on the page)`
         : `no block scored above 0 (all text is links, chrome or boilerplate-named): the whole page minus chrome`;
