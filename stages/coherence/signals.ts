@@ -243,13 +243,22 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   let orderWins = 0;
   let orderTrials = 0;
   const pos = new Map(textIdx.map((i, k) => [i, k]));
-  const window = (from: number) => sumVectors(textIdx.slice(Math.max(0, from), Math.max(0, from + cfg.textWindow)).map((j) => vectors[j]!));
+  // Sums of runs of text segments [from, to), memoised: one run is a paragraph's context after, the
+  // next one's before, and another's distant block.
+  const runs = new Map<number, TermVector>();
+  const run = (from: number, to: number): TermVector => {
+    const key = from * (textIdx.length + 1) + to;
+    let r = runs.get(key);
+    if (!r) runs.set(key, (r = sumVectors(textIdx.slice(from, to).map((j) => vectors[j]!))));
+    return r;
+  };
+  const window = (from: number) => run(Math.max(0, from), Math.min(textIdx.length, Math.max(0, from + cfg.textWindow)));
   for (const i of judged) {
     const k = pos.get(i)!;
-    const before = textIdx.slice(Math.max(0, k - cfg.textWindow), k).map((j) => vectors[j]!);
-    const after = textIdx.slice(k + 1, k + 1 + cfg.textWindow).map((j) => vectors[j]!);
+    const bFrom = Math.max(0, k - cfg.textWindow);
+    const aTo = Math.min(textIdx.length, k + 1 + cfg.textWindow);
     const v = vectors[i]!;
-    const prevSim = before.length ? cosine(v, sumVectors(before)) : null;
+    const prevSim = k > bFrom ? cosine(v, run(bFrom, k)) : null;
     // Order: does the paragraph's own neighbourhood beat an equally sized block from half a document
     // away? Written text does (local cohesion); shuffled or stitched text is a coin toss.
     const n = textIdx.length;
@@ -261,7 +270,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
         orderWins += prevSim > distant ? 1 : prevSim === distant ? 0.5 : 0;
       }
     }
-    const nextSim = after.length ? cosine(v, sumVectors(after)) : null;
+    const nextSim = aTo > k + 1 ? cosine(v, run(k + 1, aTo)) : null;
     const centSim = leaveOneOutCosine(v, centroid);
     if (prevSim !== null) adjacent.push(prevSim);
     if (centSim !== null) centroidSims.push(centSim);
@@ -291,7 +300,12 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
 
   // ---- text development, idf-weighted: every pair and every paragraph against the rest ----
   const idfVecs = judged.map((i) => idfVector(vectors[i]!));
-  const pairs = idfVecs.length >= 2 ? cosineMatrix(idfVecs) : [];
+  // One idf cosine matrix, title first when there is one, serves the pair signals and coh_text_split_idf
+  // (cosineMatrix gives a pair the same value whatever else is in the matrix).
+  const titleIdf = titleVector.norm > 0 ? idfVector(titleVector) : null;
+  const idfNodes = titleIdf ? [titleIdf, ...idfVecs] : idfVecs;
+  const idfSims = idfVecs.length >= 2 ? cosineMatrix(idfNodes) : [];
+  const pairs = titleIdf ? idfSims.slice(1).map((r) => r.subarray(1)) : idfSims;
   const nJ = idfVecs.length;
   const adjPairs: number[] = [];
   const skipPairs: number[] = [];
@@ -308,8 +322,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textRestLow = rest.length ? lowerQuartile(rest) : null;
   const textBisect = nJ >= 6 ? spectralNormalizedCut(pairs, cfg) : null;
   // The block cut again on the idf-weighted graph (rare shared words carry the links).
-  const titleIdf = titleVector.norm > 0 ? idfVector(titleVector) : null;
-  const textSplitIdf = nJ >= 8 ? minBlockNormalizedCut([...(titleIdf ? [titleIdf] : []), ...idfVecs], cfg, !!titleIdf) : null;
+  const textSplitIdf = nJ >= 8 ? minBlockNormalizedCut(idfNodes, cfg, !!titleIdf, idfSims) : null;
   // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
   // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an
   // alternating splice low (the neighbour is from another article).
@@ -568,20 +581,31 @@ export function spectralNormalizedCut(sims: Float64Array[], cfg: Pick<MeasureCon
   const n0 = Math.hypot(...u0);
   for (let i = 0; i < n; i++) u0[i] = u0[i]! / n0;
   // Power iteration on (M + I) / 2 (eigenvalues in [0, 1]) with u0 projected out; a fixed start for determinism.
+  // The matrix (W + eps) D^-1/2 is laid out once, flat, with a zero diagonal: each iteration is a plain
+  // dense product (the same products, in the same order, as reading W and adding eps every time).
+  const M = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const row = W[i]!;
+    for (let j = 0; j < n; j++) if (j !== i) M[i * n + j] = (row[j]! + eps) * isq[j]!;
+  }
   let v = new Float64Array(n).map((_, i) => Math.cos(1 + 2.3 * i));
-  const next = new Float64Array(n);
+  let next = new Float64Array(n);
   for (let it = 0; it < 60; it++) {
     let dot0 = 0;
     for (let i = 0; i < n; i++) dot0 += v[i]! * u0[i]!;
     for (let i = 0; i < n; i++) v[i] = v[i]! - dot0 * u0[i]!;
+    let sq = 0;
     for (let i = 0; i < n; i++) {
       let s = 0;
-      const row = W[i]!;
-      for (let j = 0; j < n; j++) if (j !== i) s += (row[j]! + eps) * isq[j]! * v[j]!;
-      next[i] = 0.5 * (s * isq[i]! + v[i]!);
+      const o = i * n;
+      for (let j = 0; j < n; j++) s += M[o + j]! * v[j]!;
+      const x = 0.5 * (s * isq[i]! + v[i]!);
+      next[i] = x;
+      sq += x * x;
     }
-    const norm = Math.hypot(...next) || 1;
-    v = next.map((x) => x / norm);
+    const norm = Math.sqrt(sq) || 1;
+    for (let i = 0; i < n; i++) next[i] = next[i]! / norm;
+    [v, next] = [next, v];
   }
   const order = [...Array(n).keys()].sort((a, b) => v[a]! * isq[a]! - v[b]! * isq[b]!);
   // Sweep: move nodes one by one into A; cut(A, B) updated in O(n) per move.
@@ -631,7 +655,12 @@ function mapModel(cos: number, cfg: MeasureConfig): number {
  * footer that merely share the site's name. With `headed`, the first node is the title: it always
  * stays with the host. Long documents are first grouped into at most 256 runs of consecutive paragraphs.
  */
-export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<MeasureConfig, 'splitSmoothing'>, headed = false): number | null {
+export function minBlockNormalizedCut(
+  paragraphs: TermVector[],
+  cfg: Pick<MeasureConfig, 'splitSmoothing'>,
+  headed = false,
+  sims?: Float64Array[],
+): number | null {
   // Runs of several paragraphs blur a spliced passage's edges in long articles. AUC of coh_text_score,
   // held-out pages vs 25% spliced from every other page: 0.907 at 64 nodes, 0.917 at 128, 0.923 at 256;
   // 512 adds nothing to the eval. The graph's n^2 cosines go through cosineMatrix (integer term ids).
@@ -655,7 +684,8 @@ export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<Measur
   // Smoothing per pair shrinks with n so that every node carries the same total smoothing mass
   // (as if linked to 8 nodes at splitSmoothing), whatever the length of the document.
   const eps = (cfg.splitSmoothing * 8) / (n - 1);
-  const W = cosineMatrix(nodes);
+  // `sims`, the cosine matrix of `paragraphs` the caller already has, serves when no runs were grouped.
+  const W = sims && nodes.length === paragraphs.length ? sims.map((r) => Float64Array.from(r)) : cosineMatrix(nodes);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) W[i]![j]! += eps;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {

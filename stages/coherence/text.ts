@@ -214,9 +214,18 @@ function table(): DfTable {
 
 /** Inverse document frequency, ln((N + 1) / (df + 1)) + 1: words every article uses ("year", "people") weigh little. */
 export function idf(term: string): number {
-  const t = table();
-  return Math.log((t.pages + 1) / ((t.df[term] ?? 1) + 1)) + 1;
+  let w = idfCache.get(term);
+  if (w === undefined) {
+    const t = table();
+    w = Math.log((t.pages + 1) / ((t.df[term] ?? 1) + 1)) + 1;
+    // Bounded: rare terms are endless, the table's words are not (a full cache starts over).
+    if (idfCache.size >= 200_000) idfCache.clear();
+    idfCache.set(term, w);
+  }
+  return w;
 }
+/** idf per term, memoised: the df table is a large object whose lookups cost more than a Map's. */
+const idfCache = new Map<string, number>();
 
 /** The same terms with tf x idf weights: topic words carry the cosine, generic ones hardly. */
 export function idfVector(v: TermVector): TermVector {
@@ -245,5 +254,6 @@ export function weightedContainment(terms: string[], vocabulary: { has(t: string
 /** Replace the document-frequency table (scripts/fit-coherence.ts, before it measures with a new one). */
 export function useDfTable(t: DfTable): void {
   dfTable = t;
+  idfCache.clear();
 }
 export type { DfTable };
