@@ -179,3 +179,17 @@ describe('empty main content', () => {
     expect(off.explain.empty).toBe('the kept runs were only metadata or headings, removed by tidy');
   });
 });
+
+describe('boilerplate names on layout columns', () => {
+  it('reads a "sidebar"-named column holding a content-named body as content, and still drops real comments', () => {
+    const html = `<html><body><header><nav><a href="/">Home</a> <a href="/tv">TV</a></nav></header><main class="site__content">
+      <article class="content__sidebar content__sidebar--full"><div class="content__sidebar-main">
+        <div class="rich-text article-body">${para('the radio host')}${para('the dance contest')}</div></div></article>
+      <div class="comments-area"><div class="comment-content"><p>First! This comment is long enough to be a paragraph of its own, with commas, and words.</p></div></div>
+      </main><div class="footer-menu"><h2>Sections</h2><ul><li><a href="/a">News</a></li></ul></div></body></html>`;
+    const ex = extractHtml(html, 'https://celebs.example.com/2018/09/host');
+    const t = texts(ex).join(' ');
+    expect(t).toMatch(/the radio host.*the dance contest/s);
+    expect(t).not.toMatch(/First!|Sections|Home/);
+  });
+});

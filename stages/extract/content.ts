@@ -82,6 +82,7 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
   const value = new Float64Array(n);
   const strongPositive = new Uint8Array(n); // subtree holds a declared main landmark
   const positiveText = new Float64Array(n); // text of the largest content-named block in the subtree
+  const namedText = new Float64Array(n); // the same, counting class/id/role names only (not the tags)
 
   for (const it of items) {
     if (it.kind !== 'text') continue;
@@ -96,6 +97,8 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     if (b.hint >= 2 || b.tag === 'main' || strongPositive[i]) strongPositive[p] = 1;
     if (b.hint > 0 || b.tag === 'article' || b.tag === 'main') positiveText[i] = Math.max(positiveText[i]!, text[i]!);
     positiveText[p] = Math.max(positiveText[p]!, positiveText[i]!);
+    if (b.hint > 0) namedText[i] = Math.max(namedText[i]!, text[i]!);
+    namedText[p] = Math.max(namedText[p]!, namedText[i]!);
   }
   const pageChars = text[0]!;
 
@@ -111,6 +114,9 @@ export function selectContent(tree: PageTree, opt: ContentOptions, forceRegion?:
     const b = blocks[i]!;
     let level = b.hint <= -2 || (b.chrome && b.tag !== 'form') ? 2 : b.hint === -1 || b.chrome ? 1 : 0;
     if (level && (strongPositive[i] || text[i]! >= WRAPPER_SHARE * pageChars)) level = 0;
+    // A boilerplate name around a block named as the content that holds most of its text is a layout
+    // column ("content__sidebar" around "article-body"): only suspect, like a weak name.
+    if (level === 2 && !b.chrome && text[i]! > 0 && namedText[i]! >= 0.5 * text[i]!) level = 1;
     if (level === 1 && text[i]! > 0 && positiveText[i]! >= 0.5 * text[i]!) level = 0;
     strong[i] = strong[b.parent!.index]! || (level === 2 ? 1 : 0);
     weakSelf[i] = level === 1 ? 1 : 0;
