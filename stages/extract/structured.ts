@@ -4,8 +4,9 @@
  * when the extracted text is plainly the same article, runs that share almost no words with it are
  * dropped as the blocks around the body (related lists, promos, author boxes) that the scorer kept.
  */
+import { words as wordsOf } from '../lib/text.ts';
+
 const LD_JSON = /<script\b[^>]*\btype\s*=\s*["']?application\/ld\+json["']?[^>]*>([\s\S]*?)<\/script\s*>/gi;
-const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]|[\p{L}\p{N}]+/gu;
 
 /** The longest `articleBody` string in the page's JSON-LD blocks, or null. */
 export function jsonLdArticleBody(html: string): string | null {
@@ -32,10 +33,6 @@ export function jsonLdArticleBody(html: string): string | null {
     }
   }
   return best;
-}
-
-export function wordsOf(s: string): string[] {
-  return s.toLowerCase().match(WORD) ?? [];
 }
 
 /** The body must have this many words, and this share of the kept words must be in it (same article). */
