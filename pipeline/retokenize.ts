@@ -13,7 +13,8 @@ import { Db, ParquetTableWriter, sqlString } from '../stages/lib/duckdb.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 import type { Config } from './config.ts';
-import type { Stage, StageContext } from './stage.ts';
+import type { RunContext } from './context.ts';
+import type { Stage } from './stage.ts';
 import { Counters } from './stats.ts';
 
 export interface RetokenizeResult {
@@ -62,7 +63,7 @@ export async function retokenizeApplied(applied: string, original: string, confi
     const writerDb = await Db.open();
     const writer = await ParquetTableWriter.create(writerDb, columns);
     const rejected = new Map<string, string>();
-    const ctxFor = (stage: string): StageContext => ({
+    const ctxFor = (stage: string): RunContext => ({
       config,
       counters: new Counters(),
       reject: (doc, reason, detail) => rejected.set(doc.id, `${stage}: ${reason}${detail ? ` (${detail})` : ''}`),

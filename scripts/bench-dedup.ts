@@ -33,8 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../pipeline/config.ts';
-import type { StageContext } from '../pipeline/stage.ts';
-import { Counters } from '../pipeline/stats.ts';
+import { standaloneContext, type RunContext } from '../pipeline/context.ts';
 import type { ColumnSpec, Doc, Segment } from '../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, docRow } from '../schemas/tables.ts';
 import { extractHtml } from '../stages/extract/index.ts';
@@ -118,18 +117,8 @@ function makeDocs(pool: string[]) {
   };
 }
 
-function ctx(rejects: Doc[]): StageContext {
-  return {
-    config: defaultConfig,
-    counters: new Counters(),
-    reject: (doc) => rejects.push(doc),
-    emit: () => {},
-    resources: new Map(),
-    unit: 'bench',
-    segment: 'bench#0',
-    signal: new AbortController().signal,
-    log: () => {},
-  };
+function ctx(rejects: Doc[]): RunContext {
+  return standaloneContext({ config: defaultConfig, unit: 'bench', onReject: (doc) => rejects.push(doc) });
 }
 
 async function child(m: string): Promise<void> {
