@@ -6,7 +6,8 @@
  * positions stages on exactly the documents whose segments changed, with the shard's own config
  * (its manifest), and rewrites the applied docs file; the other rows are copied as they are.
  */
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { publishPath } from '../stages/lib/atomic.ts';
 import type { ColumnSpec, Doc } from '../schemas/doc.ts';
 import { docFromRow, docRow } from '../schemas/tables.ts';
 import { Db, ParquetTableWriter, sqlString } from '../stages/lib/duckdb.ts';
@@ -114,7 +115,7 @@ export async function retokenizeApplied(applied: string, original: string, confi
           UNION ALL BY NAME SELECT * FROM read_parquet([${parts.map(sqlString).join(', ')}])
           ORDER BY doc_id
         ) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      await rename(tmp, applied);
+      await publishPath(tmp, applied);
     } finally {
       await writer.dispose();
       writerDb.close();

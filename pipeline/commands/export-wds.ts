@@ -14,7 +14,8 @@
  * of an earlier export that the new one does not have are removed at the end, so a rerun replaces.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { publishPath } from '../../stages/lib/atomic.ts';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { parse, UsageError } from '../args.ts';
@@ -70,7 +71,7 @@ class Shard {
   async close(): Promise<void> {
     this.pack.finalize();
     await this.done;
-    await rename(`${this.path}.tmp`, this.path);
+    await publishPath(`${this.path}.tmp`, this.path);
     // Energon's index: little-endian uint64 byte offset of every sample, then the end of the last one.
     const idx = Buffer.alloc(8 * (this.offsets.length + 1));
     [...this.offsets, this.bytes].forEach((o, i) => idx.writeBigUInt64LE(BigInt(o), 8 * i));
