@@ -258,8 +258,8 @@ async function phasedBench(): Promise<void> {
       }
       const c = run(['cluster', '0', '1', out, threads, ...shards]);
       console.log(`  w=${w} cluster: ${c.seconds.toFixed(1)} s, peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
-      const sum = (k: string) => idx.reduce((n, x) => n + x[k], 0);
-      const max = (k: string) => Math.max(...idx.map((x) => x[k]));
+      const sum = (k: string) => idx.reduce((n, x) => n + (x[k] ?? 0), 0);
+      const max = (k: string) => Math.max(...idx.map((x) => x[k] ?? 0));
       console.log(`  w=${w}: index max ${max('seconds').toFixed(1)} s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s / ${c.maxRssMB.toFixed(0)} MB`);
       if (process.argv.includes('--apply')) {
         for (let r = 0; r < w; r++) {

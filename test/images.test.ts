@@ -87,7 +87,8 @@ function configWith(images: Partial<Config['images']>, fetch: Partial<Config['fe
 const imageSegments = (d: Doc) => d.segments.filter((s) => s.kind === 'image');
 
 let site: Site;
-const fixtures: Record<string, Buffer> = {};
+/** The images the test server serves, made in beforeAll. */
+const fixtures = {} as Record<'avif' | 'big' | 'bomb' | 'corrupt' | 'gif' | 'photo' | 'photo2' | 'photo3' | 'small' | 'svg' | 'webp' | 'wide', Buffer>;
 
 beforeAll(async () => {
   fixtures.photo = await makeImage(400, 300, 'jpeg', 1);
