@@ -5,7 +5,7 @@
  * Labels are decoded with TextDecoder (Node has full ICU: gbk, gb18030, shift_jis, euc-kr, big5,
  * windows-125x, koi8-r ...), falling back to iconv-lite for labels TextDecoder lacks.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 
@@ -54,6 +54,7 @@ function tryDecode(bytes: Uint8Array, label: string): string | null {
 
 /** At least 8 multi-byte UTF-8 lead bytes: enough evidence that valid UTF-8 is not a coincidence. */
 function hasMultibyteUtf8(bytes: Uint8Array): boolean {
+  if (isAscii(bytes)) return false; // native (simdutf): no lead byte at all, no loop over the page
   let n = 0;
   for (let i = 0; i < bytes.length && n < 8; i++) if (bytes[i]! >= 0xc2 && bytes[i]! <= 0xf4) n++;
   return n >= 8;
