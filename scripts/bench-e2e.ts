@@ -210,14 +210,15 @@ for (const w of workerCounts) {
     // Own time per stage (wall seconds summed over workers), one column per tree.
     const profs = runs.map(profile);
     const outside = runs.map((r, k) => r.seconds * w - profs[k]!.reduce((s, [, t]) => s + t, 0));
-    const pad = (x: string, n: number) => x.padStart(n);
-    console.log(`  own time per stage (wall s, all workers)  ${trees.map((t) => pad(t.label, 16)).join('')}`);
+    const width = Math.max(...trees.map((t) => t.label.length)) + 2;
+    const pad = (x: string) => x.padStart(width);
+    console.log(`  own time per stage (wall s, all workers)${trees.map((t) => pad(t.label)).join('')}`);
     for (let k = 0; k < profs[0]!.length; k++) {
       const name = profs[0]![k]![0];
-      console.log(`    ${name.padEnd(38)}${profs.map((p) => pad((p.find(([n]) => n === name)?.[1] ?? NaN).toFixed(1), 16)).join('')}`);
+      console.log(`    ${name.padEnd(38)}${profs.map((p) => pad((p.find(([n]) => n === name)?.[1] ?? NaN).toFixed(1))).join('')}`);
     }
-    console.log(`    ${'outside (wall × workers − stages)'.padEnd(38)}${outside.map((o) => pad(o.toFixed(1), 16)).join('')}`);
-    console.log(`    ${'CPU s of the process tree'.padEnd(38)}${runs.map((r) => pad(r.cpu.toFixed(1), 16)).join('')}`);
+    console.log(`    ${'outside (wall × workers − stages)'.padEnd(38)}${outside.map((o) => pad(o.toFixed(1))).join('')}`);
+    console.log(`    ${'CPU s of the process tree'.padEnd(38)}${runs.map((r) => pad(r.cpu.toFixed(1))).join('')}`);
     if (runs.length > 1) console.log(`  parity (old vs new): ${await parity(runs[0]!.out, runs[1]!.out)}`);
     if (!keep) for (const r of runs) await rm(r.out, { recursive: true, force: true });
   }
