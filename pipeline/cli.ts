@@ -23,7 +23,7 @@ commands:
       [--threshold J] [--apply] [--config f.json]
       [--phase index|cluster|apply [--rank i --world-size n|auto] [--force]]   spread over machines
   filter-sql [--config f.json] [--recheck DIR]
-                              langid/quality/safety decisions as SQL over the signal columns; --recheck
+                              the stages' document decisions (Stage.rules) as SQL over the signal columns; --recheck
                               lists stored decisions that differ from the config's
   report <out-dir>            one self-contained HTML page: funnel, histograms, signals, sample documents
       [--out report.html] [--sample N]

@@ -4,6 +4,7 @@
  * concurrency (order preserved), counters, timing, error capture and the rejects writer, once for all.
  */
 import type { ColumnSpec, Doc } from '../schemas/doc.ts';
+import type { Rule } from '../stages/lib/rules.ts';
 import type { Counters } from './stats.ts';
 
 /**
@@ -44,6 +45,12 @@ export interface Stage<I = Doc, O = Doc, C = unknown> {
   readonly columns?: ColumnSpec[];
   /** Side tables this stage writes with ctx.emit: table name -> columns. */
   readonly tables?: Record<string, ColumnSpec[]>;
+  /**
+   * The stage's document decisions as data (threshold rules over its signal columns), for the config
+   * given: what `corpus filter-sql` prints as SQL and the report draws on its histograms. A stage
+   * whose drops are all rules can be re-decided in SQL without reprocessing.
+   */
+  rules?(config: C): Rule[];
   /** Once per process before the first unit (load models, open caches). */
   open?(config: C, resources: Map<string, unknown>): Promise<void>;
   transform(input: AsyncIterable<I>, ctx: StageContext<C>): AsyncIterable<O>;
@@ -83,6 +90,7 @@ export interface DocStageSpec<I, O, C = unknown> {
   tables?: Record<string, ColumnSpec[]>;
   /** Documents in flight in this stage (async work such as image decoding); default 1. */
   concurrency?: number | ((config: C) => number);
+  rules?(config: C): Rule[];
   open?(config: C, resources: Map<string, unknown>): Promise<void>;
   close?(): Promise<void>;
   /** The stage's job on one item: return the (updated) item, or drop(reason). */
@@ -101,6 +109,7 @@ export function docStage<I = Doc, O = Doc, C = unknown>(spec: DocStageSpec<I, O,
     name: spec.name,
     columns: spec.columns,
     tables: spec.tables,
+    rules: spec.rules,
     open: spec.open,
     close: spec.close,
     async *transform(input, ctx) {

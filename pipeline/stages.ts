@@ -8,6 +8,7 @@
 import type { Doc, RawPage } from '../schemas/doc.ts';
 import type { Config } from './config.ts';
 import type { Stage } from './stage.ts';
+import type { Rule } from '../stages/lib/rules.ts';
 import { extractStage } from '../stages/extract/index.ts';
 import { imagesStage } from '../stages/images/index.ts';
 import { coherenceStage } from '../stages/coherence/index.ts';
@@ -39,4 +40,9 @@ export function planStages(_config: Config): StagePlan {
     positionsStage, // last: V2PE positions of the final token sequence
   ];
   return { extract: extractStage, docStages };
+}
+
+/** The document decisions of every stage that states them as rules, in pipeline order. */
+export function documentRules(config: Config): { stage: string; rules: Rule[] }[] {
+  return planStages(config).docStages.flatMap((s) => (s.rules ? [{ stage: s.name, rules: s.rules(config) }] : []));
 }

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../pipeline/config.ts';
+import { defaultConfig, loadConfig } from '../pipeline/config.ts';
+import { filterSql } from '../pipeline/commands/filter-sql.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { packAfterRun } from '../pipeline/commands/pack.ts';
@@ -24,7 +25,6 @@ import { writeReport } from '../pipeline/report/build.ts';
 import { thresholdsFor } from '../pipeline/report/thresholds.ts';
 import { niceStep } from '../pipeline/report/charts.ts';
 import { esc } from '../pipeline/report/html.ts';
-import { DOC_BASE_COLUMNS } from '../schemas/tables.ts';
 import type { ColumnSpec, Doc, Segment } from '../schemas/doc.ts';
 import { Db, sqlString } from '../stages/lib/duckdb.ts';
 import { UnitWriter, tableSchemas } from '../stages/write/index.ts';
@@ -229,7 +229,7 @@ function doc(id: string, segments: Segment[], signals: Doc['signals'], url = `ht
 /** One kept document, one reject, an images table and packed buckets, written by the real writer. */
 async function writeFixture(out: string): Promise<{ imageId: string }> {
   const signals: ColumnSpec[] = [
-    { name: 'num_words', type: 'INTEGER', description: 'fixture signal' },
+    { name: 'quality_words', type: 'INTEGER', description: 'fixture signal (the word count of the quality stage)' },
     { name: 'num_tokens', type: 'INTEGER', description: 'fixture' },
     { name: 'num_text_tokens', type: 'INTEGER', description: 'fixture' },
     { name: 'num_image_tokens', type: 'INTEGER', description: 'fixture' },
@@ -261,10 +261,10 @@ async function writeFixture(out: string): Promise<{ imageId: string }> {
           { kind: 'image', url: 'javascript:alert(1)', alt: null, image_id: null, note: 'fetch:bad_url' },
           { kind: 'text', tag: 'li', text: 'A list item.' },
         ],
-        { num_words: 120, num_tokens: 700, num_text_tokens: 300, num_image_tokens: 400 },
+        { quality_words: 120, num_tokens: 700, num_text_tokens: 300, num_image_tokens: 400 },
       ),
     );
-    await w.writeReject(doc('rej1', [{ kind: 'text', tag: 'p', text: 'Too short.' }], { num_words: 2, num_tokens: 5, num_text_tokens: 5, num_image_tokens: 0 }, 'javascript:alert(1)'), {
+    await w.writeReject(doc('rej1', [{ kind: 'text', tag: 'p', text: 'Too short.' }], { quality_words: 2, num_tokens: 5, num_text_tokens: 5, num_image_tokens: 0 }, 'javascript:alert(1)'), {
       stage: 'quality',
       reason: 'too_few_words',
       detail: `2 words (min 50) ${HOSTILE}`,
@@ -325,12 +325,13 @@ describe('corpus report on a one-document output with images, buckets and thresh
   });
 
   it('draws the configured threshold on its signal, buckets, image sizes and tokens per language', async () => {
-    const sig = o.page.locator('section[data-chart="signal-num_words"]');
-    await expect(sig.locator('g.threshold text').textContent()).resolves.toBe('min 50 (quality.minWords)');
+    const sig = o.page.locator('section[data-chart="signal-quality_words"]');
+    // Both rules of the column are drawn: the run's minWords and the default maxWords.
+    expect(await sig.locator('g.threshold text').allTextContents()).toEqual(['min 50 (quality.minWords)', 'max 100k (quality.maxWords)']);
     expect(await sig.locator('rect.bar.s0').count()).toBe(1); // the kept document
     expect(await sig.locator('rect.bar.s1').count()).toBe(1); // the reject
     // The reject's signal value is marked as outside the threshold in its card.
-    await expect(o.page.locator('article.doc[data-kind="rejected"] .sig.out').innerText()).resolves.toContain('num_words');
+    await expect(o.page.locator('article.doc[data-kind="rejected"] .sig.out').innerText()).resolves.toContain('quality_words');
     expect(await o.page.locator('section[data-chart="buckets"] rect.bar').count()).toBe(4); // 2 buckets x (sequences, tokens)
     await expect(o.page.locator('section[data-chart="buckets"]').innerText()).resolves.toContain('len 512');
     expect(await o.page.locator('section[data-chart="image-sizes"] rect.bar').count()).toBe(2);
@@ -344,18 +345,29 @@ describe('corpus report on a one-document output with images, buckets and thresh
   });
 });
 
-describe('thresholds are found by name in the run config', () => {
-  it('maps min/max keys to the columns they name', () => {
+describe('thresholds come from the stages\' own rules (Stage.rules)', () => {
+  it('maps each min/max rule of the run config to its column, with the setting it comes from', () => {
     const config = { langid: { minScore: 0.5, byLang: [{ lang: 'msa', minScore: 0.3 }] }, images: { nsfwPornMax: 0.85, storeMaxSide: 512 }, quality: { minWords: 50, maxSymbolRatio: 0.1 } };
     expect(thresholdsFor('lang_score', config)).toEqual([{ key: 'langid.minScore', bound: 'min', value: 0.5 }]);
     expect(thresholdsFor('images_nsfw_porn_max', config)).toEqual([{ key: 'images.nsfwPornMax', bound: 'max', value: 0.85 }]);
-    expect(thresholdsFor('num_words', config)).toEqual([{ key: 'quality.minWords', bound: 'min', value: 50 }]);
-    expect(thresholdsFor('symbol_ratio', config)).toEqual([{ key: 'quality.maxSymbolRatio', bound: 'max', value: 0.1 }]);
-    // Another stage's score is not langid's, and keys without min/max are not thresholds.
+    expect(thresholdsFor('quality_words', config)).toContainEqual({ key: 'quality.minWords', bound: 'min', value: 50 });
+    expect(thresholdsFor('quality_symbol_ratio', config)).toEqual([{ key: 'quality.maxSymbolRatio', bound: 'max', value: 0.1 }]);
+    expect(thresholdsFor('coherence_score', config)).toEqual([{ key: 'coherence.minScore', bound: 'min', value: defaultConfig.coherence.minScore }]);
+    expect(thresholdsFor('num_images', { pixels: { minImagesPerDoc: 1 } })).toContainEqual({ key: 'pixels.minImagesPerDoc', bound: 'min', value: 1 });
+    // Columns no rule decides on have no line; settings that bound one part (an image's tiles) are not document rules.
     expect(thresholdsFor('nsfw_score', config)).toEqual([]);
-    expect(thresholdsFor('store_side', config)).toEqual([]);
     expect(thresholdsFor('num_tiles', { tokenize: { image: { minTiles: 1, maxTiles: 12 } } })).toEqual([]);
-    expect(DOC_BASE_COLUMNS.some((c) => c.name === 'lang_score')).toBe(true);
+    // A config from another version (unknown key) draws no line rather than a wrong one.
+    expect(thresholdsFor('lang_score', { langid: { retiredKey: 1 } })).toEqual([]);
+  });
+
+  it('every rule filter-sql prints is a line the report can draw, for the default config', () => {
+    for (const f of filterSql(defaultConfig)) {
+      for (const r of f.rules) if ((r.kind === 'min' || r.kind === 'max') && Number.isFinite(r.threshold)) {
+        expect(thresholdsFor(r.column, {}).map((t) => t.value), `${f.stage} ${r.reason}`).toContain(r.threshold);
+      }
+    }
+    expect(filterSql(defaultConfig).map((f) => f.stage)).toEqual(['images', 'langid', 'quality', 'safety', 'coherence', 'pixels']);
   });
 });
 

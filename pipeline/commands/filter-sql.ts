@@ -1,5 +1,5 @@
 /**
- * `corpus filter-sql`: the keep/drop decisions of the filter stages (langid, quality, safety) as SQL
+ * `corpus filter-sql`: the keep/drop decisions of the stages (images NSFW, langid, quality, safety, coherence, pixels) as SQL
  * over the stored signal columns, for a config. Retune a threshold in a config file, print the SQL,
  * and query the existing output to see the effect without reprocessing:
  *
@@ -11,12 +11,9 @@
 import { parse, UsageError } from '../args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { openCorpus } from '../query.ts';
-import { planStages } from '../stages.ts';
+import { documentRules, planStages } from '../stages.ts';
 import { dropReasonSql, keepSql, type Rule } from '../../stages/lib/rules.ts';
-import { langidRules } from '../../stages/langid/index.ts';
-import { qualityRules, qualitySegmentRules } from '../../stages/quality/index.ts';
-import { safetyRules } from '../../stages/safety/index.ts';
-import { pixelsRules } from '../../stages/pixels/index.ts';
+import { qualitySegmentRules } from '../../stages/quality/index.ts';
 
 export interface FilterSql {
   stage: string;
@@ -27,15 +24,9 @@ export interface FilterSql {
   keep: string;
 }
 
-/** Document-level decisions of the filter stages, in pipeline order. */
+/** Document-level decisions of every stage that states them as rules (Stage.rules), in pipeline order. */
 export function filterSql(config: Config): FilterSql[] {
-  const stages: [string, Rule[]][] = [
-    ['langid', langidRules(config.langid)],
-    ['quality', qualityRules(config.quality)],
-    ['safety', safetyRules(config.safety)],
-    ['pixels', pixelsRules(config.pixels)],
-  ];
-  return stages.map(([stage, rules]) => ({ stage, rules, reason: dropReasonSql(rules), keep: keepSql(rules) }));
+  return documentRules(config).map(({ stage, rules }) => ({ stage, rules, reason: dropReasonSql(rules), keep: keepSql(rules) }));
 }
 
 /** Segment-level decision of the quality stage over the `quality_segments` table. */

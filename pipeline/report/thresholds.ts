@@ -1,63 +1,47 @@
 /**
- * Which configured thresholds belong to which signal column, found by name so that the report needs
- * no list of stages: a numeric config key with a min/max prefix or suffix (`quality.minWords`,
- * `images.nsfwPornMax`, `langid.minScore`) belongs to a column whose name ends with the rest of the
- * key (`num_words`, `images_nsfw_porn_max`, `lang_score`), when what is left of the column name is
- * nothing, `num`, or a word the stage's section name starts with (`lang` of `langid`). Only keys
- * directly in a section count.
+ * Which configured thresholds belong to which signal column: read from the stages' own rules
+ * (Stage.rules, pipeline/stages.ts `documentRules`), the same list that decides in the run and
+ * that `corpus filter-sql` prints, so the report draws exactly the lines the run cut at.
  */
+import { type Config, ConfigError, defaultConfig, mergeConfig } from '../config.ts';
+import { documentRules } from '../stages.ts';
 
 export interface Threshold {
-  /** Config path, e.g. 'quality.minWords'. */
+  /** Config path, e.g. 'quality.minWords' (or `<stage>.<reason>` for a rule with no single setting). */
   key: string;
   bound: 'min' | 'max';
   value: number;
 }
 
-function words(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
-}
-
-/** Numeric leaves of a config object with their dotted paths (arrays are skipped: per-language overrides and lists). */
-function numericLeaves(obj: unknown, path: string[] = []): { path: string[]; value: number }[] {
-  if (typeof obj === 'number' && Number.isFinite(obj)) return [{ path, value: obj }];
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return [];
-  return Object.entries(obj).flatMap(([k, v]) => numericLeaves(v, [...path, k]));
-}
-
-function endsWith(col: string[], tail: string[]): boolean {
-  if (tail.length === 0 || tail.length > col.length) return false;
-  return tail.every((w, i) => col[col.length - tail.length + i] === w);
-}
-
-/** Thresholds of the run's config that name `column` (see the module comment for the rule). */
-export function thresholdsFor(column: string, config: unknown): Threshold[] {
-  const col = words(column);
-  const found: Threshold[] = [];
-  for (const { path, value } of numericLeaves(config)) {
-    // Filter thresholds sit directly in a stage's section; deeper keys are settings of a part
-    // (e.g. tokenize.image.maxTiles bounds one image, not the document's num_tiles).
-    if (path.length !== 2) continue;
-    const section = path[0]!.toLowerCase();
-    const key = words(path[path.length - 1]!);
-    let bound: 'min' | 'max' | null = null;
-    let rest = key;
-    if (key[0] === 'min' || key[0] === 'max') [bound, rest] = [key[0], key.slice(1)];
-    else if (key.at(-1) === 'min' || key.at(-1) === 'max') [bound, rest] = [key.at(-1) as 'min' | 'max', key.slice(0, -1)];
-    if (!bound) continue;
-    // `nsfwPornMax` may name `images_nsfw_porn_max` (the column keeps the word) or `nsfw_porn`.
-    const matches = [rest, key].some((tail) => {
-      if (!endsWith(col, tail)) return false;
-      const prefix = col.slice(0, col.length - tail.length);
-      return prefix.every((w) => w === 'num' || (w.length >= 3 && (section.startsWith(w) || w.startsWith(section))));
-    });
-    if (matches) found.push({ key: path.join('.'), bound, value });
+/** The min/max rules of a run's recorded config (manifest.json), column by column; none if it cannot be read. */
+export function runThresholds(config: unknown): Map<string, Threshold[]> {
+  const out = new Map<string, Threshold[]>();
+  let full: Config;
+  try {
+    full = mergeConfig(structuredClone(defaultConfig), config ?? {});
+  } catch (e) {
+    if (e instanceof ConfigError) return out; // a config of another version: no lines rather than wrong ones
+    throw e;
   }
-  return found;
+  for (const { stage, rules } of documentRules(full)) {
+    for (const r of rules) {
+      if ((r.kind !== 'min' && r.kind !== 'max') || !Number.isFinite(r.threshold)) continue;
+      const list = out.get(r.column) ?? [];
+      list.push({ key: r.setting ?? `${stage}.${r.reason}`, bound: r.kind, value: r.threshold });
+      out.set(r.column, list);
+    }
+  }
+  return out;
+}
+
+const cache = new WeakMap<object, Map<string, Threshold[]>>();
+
+/** Thresholds of the run's config on `column` (the rules are worked out once per config object). */
+export function thresholdsFor(column: string, config: unknown): Threshold[] {
+  if (typeof config !== 'object' || config === null) return runThresholds(config).get(column) ?? [];
+  let byColumn = cache.get(config);
+  if (!byColumn) cache.set(config, (byColumn = runThresholds(config)));
+  return byColumn.get(column) ?? [];
 }
 
 /** True when a value falls outside any of the thresholds (what the filter would drop). */

@@ -7,6 +7,7 @@
  */
 import type { ColumnSpec, Doc } from '../../schemas/doc.ts';
 import { docStage, drop, type Drop } from '../../pipeline/stage.ts';
+import { dropReason, type Rule } from '../lib/rules.ts';
 import { measureCoherence, type MeasureConfig, type SegmentEmbeddings } from './signals.ts';
 import type { ClipModelConfig, ClipScorer } from './onnx.ts';
 
@@ -264,16 +265,22 @@ export function applyCoherence(
     count?.('segments_dropped:unanchored_image', remove.size - strays);
   }
   const score = m.signals.coherence_score;
-  if (score !== null && score < cfg.minScore) return drop('low_coherence', `coherence_score ${score} < ${cfg.minScore}`);
+  if (dropReason(coherenceRules(cfg), doc.signals, null)) return drop('low_coherence', `coherence_score ${score} < ${cfg.minScore}`);
   if (score === null) count?.('unmeasured');
   return doc;
 }
 
 let scorer: ClipScorer | null = null;
 
+/** The document decision: a measured score below minScore drops (an unscored document is kept). */
+export function coherenceRules(cfg: CoherenceConfig): Rule[] {
+  return [{ reason: 'low_coherence', column: 'coherence_score', kind: 'min', threshold: cfg.minScore, setting: 'coherence.minScore' }];
+}
+
 export const coherenceStage = docStage<Doc, Doc, { coherence: CoherenceConfig }>({
   name: 'coherence',
   columns: coherenceColumns,
+  rules: (config) => coherenceRules(config.coherence),
   async open(config) {
     if (config.coherence.model && !scorer) {
       const { ClipScorer } = await import('./onnx.ts'); // onnxruntime loads only when a model is configured

@@ -16,6 +16,7 @@ import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
 import { docStage, drop, type Stage, type StageContext } from '../../pipeline/stage.ts';
 import type { Fetcher } from '../fetch/index.ts';
 import type { FetchConfig } from '../fetch/config.ts';
+import { dropReason, type Rule } from '../lib/rules.ts';
 import type { ImagesConfig } from './config.ts';
 
 /**
@@ -379,7 +380,7 @@ class UnitImages {
       images_nsfw_porn_max: porn,
       images_nsfw_hentai_max: hentai,
     });
-    if ((porn ?? 0) > cfg.nsfwPornMax || (hentai ?? 0) > cfg.nsfwHentaiMax) {
+    if (dropReason(imagesRules(cfg), doc.signals, null)) {
       return drop('nsfw_image', `porn ${porn?.toFixed(3)} (max ${cfg.nsfwPornMax}), hentai ${hentai?.toFixed(3)} (max ${cfg.nsfwHentaiMax})`);
     }
     return doc;
@@ -410,10 +411,19 @@ function applyInfo(seg: Segment, info: ImageInfo): void {
   }
 }
 
+/** The document decision: an image scored above the NSFW maxima drops its document (OBELICS). */
+export function imagesRules(cfg: ImagesConfig): Rule[] {
+  return [
+    { reason: 'nsfw_image', column: 'images_nsfw_porn_max', kind: 'max', threshold: cfg.nsfwPornMax, setting: 'images.nsfwPornMax' },
+    { reason: 'nsfw_image', column: 'images_nsfw_hentai_max', kind: 'max', threshold: cfg.nsfwHentaiMax, setting: 'images.nsfwHentaiMax' },
+  ];
+}
+
 export const imagesStage: Stage<Doc, Doc, ImagesNeeds> = {
   name: 'images',
   columns: IMAGES_DOC_COLUMNS,
   tables: { images: IMAGES_TABLE_COLUMNS },
+  rules: (config) => imagesRules(config.images),
   open,
   close,
   transform(input, ctx) {

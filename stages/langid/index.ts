@@ -81,7 +81,7 @@ export function langidRules(cfg: LangidConfig): Rule[] {
     { reason: 'lang_not_kept', column: 'lang', kind: 'oneOf', values: cfg.languages },
     ...thresholdRules<LangidThresholds>({ minScore: cfg.minScore }, cfg.byLang, {
       minScore: ['lang_low_score', 'lang_score', 'min'],
-    }),
+    }, 'langid'),
   ];
 }
 
@@ -247,6 +247,7 @@ let detector: Detector | null = null;
 export const langidStage = docStage<Doc, Doc, { langid: LangidConfig }>({
   name: 'langid',
   columns: langidColumns,
+  rules: (config) => langidRules(config.langid),
   async open() {
     detector ??= await createDetector();
   },

@@ -13,10 +13,10 @@
 export type LangOverrides<T> = Array<{ lang: string } & Partial<T>>;
 
 export type Rule =
-  /** Drop when value < threshold (value is a number column). */
-  | { reason: string; column: string; kind: 'min'; threshold: number; byLang?: Record<string, number> }
+  /** Drop when value < threshold (value is a number column). `setting`: the config key it comes from (shown by the report). */
+  | { reason: string; column: string; kind: 'min'; threshold: number; byLang?: Record<string, number>; setting?: string }
   /** Drop when value > threshold. */
-  | { reason: string; column: string; kind: 'max'; threshold: number; byLang?: Record<string, number> }
+  | { reason: string; column: string; kind: 'max'; threshold: number; byLang?: Record<string, number>; setting?: string }
   /** Drop when the column is null. */
   | { reason: string; column: string; kind: 'present' }
   /** Drop when the column is not null (e.g. the blocklist entry a URL matched). */
@@ -36,6 +36,8 @@ export function thresholdRules<T extends { [K in keyof T]: number | null }>(
   thresholds: T,
   overrides: LangOverrides<T>,
   spec: { [K in keyof T]: [reason: string, column: string, kind: 'min' | 'max'] },
+  /** Config path of the thresholds object (e.g. 'quality'): each rule records `<section>.<key>` as its setting. */
+  section?: string,
 ): Rule[] {
   const rules: Rule[] = [];
   for (const key of Object.keys(spec) as (keyof T)[]) {
@@ -50,7 +52,8 @@ export function thresholdRules<T extends { [K in keyof T]: number | null }>(
     }
     if (threshold === null && Object.keys(byLang).length === 0) continue;
     // A null default with overrides: only the listed languages are checked.
-    rules.push({ reason, column, kind, threshold: threshold ?? (kind === 'min' ? -Infinity : Infinity), byLang });
+    const setting = section ? `${section}.${String(key)}` : undefined;
+    rules.push({ reason, column, kind, threshold: threshold ?? (kind === 'min' ? -Infinity : Infinity), byLang, ...(setting ? { setting } : {}) });
   }
   return rules;
 }

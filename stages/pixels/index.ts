@@ -53,7 +53,7 @@ export function pixelsRules(cfg: PixelsConfig): Rule[] {
   return thresholdRules<PixelsThresholds>({ minImagesPerDoc: cfg.minImagesPerDoc, maxImagesPerDoc: cfg.maxImagesPerDoc }, [], {
     minImagesPerDoc: ['too_few_images', 'num_images', 'min'],
     maxImagesPerDoc: ['too_many_images', 'num_images', 'max'],
-  });
+  }, 'pixels');
 }
 
 const FILE_NAME = /^[^\s/]+\.(?:png|jpe?g|gif|webp|svg|avif|bmp|ico|tiff?)$/i;
@@ -101,6 +101,7 @@ export function keepImagesWithPixels(segments: Segment[], cfg: Pick<PixelsConfig
 export const pixelsStage = docStage<Doc, Doc, { pixels: PixelsConfig; images: { storeBytes: boolean } }>({
   name: 'pixels',
   columns: pixelsColumns,
+  rules: (config) => pixelsRules(config.pixels),
   process(doc, ctx) {
     const cfg = ctx.config.pixels;
     let removed = 0;

@@ -152,7 +152,7 @@ export function qualityRules(cfg: QualityConfig): Rule[] {
     minAlphaWords: ['few_alpha_words', 'quality_alpha_words', 'min'],
     maxSymbolRatio: ['symbols', 'quality_symbol_ratio', 'max'],
     maxDupLines: ['duplicate_lines', 'quality_dup_lines', 'max'],
-  });
+  }, 'quality');
 }
 
 /** Segment rules in order, over the columns of `quality_segments` (language column: `lang`). */
@@ -165,7 +165,7 @@ export function qualitySegmentRules(cfg: QualityConfig): Rule[] {
     maxSpecialRatio: ['special_chars', 'special_ratio', 'max'],
     minStopwordRatio: ['few_stopwords', 'stopword_ratio', 'min'],
     minPunctRatio: ['little_punctuation', 'punct_ratio', 'min'],
-  });
+  }, 'quality.segments');
 }
 
 function stopwordCount(words: string[], lang: string | null | undefined): number | null {
@@ -292,6 +292,7 @@ export function assess(doc: Doc, cfg: QualityConfig): QualityResult {
 export const qualityStage = docStage<Doc, Doc, { quality: QualityConfig }>({
   name: 'quality',
   columns: qualityColumns,
+  rules: (config) => qualityRules(config.quality),
   tables: { quality_segments: qualitySegmentColumns },
   process(doc, ctx) {
     const { reason, segmentRows } = assess(doc, ctx.config.quality);

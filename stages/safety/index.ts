@@ -58,7 +58,7 @@ export function safetyRules(cfg: SafetyConfig): Rule[] {
     { reason: 'blocked_domain', column: 'safety_blocked_domain', kind: 'absent' },
     ...thresholdRules<SafetyThresholds>({ maxFlaggedRatio: cfg.maxFlaggedRatio }, cfg.byLang, {
       maxFlaggedRatio: ['flagged_words', 'safety_flagged_ratio', 'max'],
-    }),
+    }, 'safety'),
   ];
 }
 
@@ -127,6 +127,7 @@ export function screen(doc: Doc, cfg: SafetyConfig): string | null {
 export const safetyStage = docStage<Doc, Doc, { safety: SafetyConfig }>({
   name: 'safety',
   columns: safetyColumns,
+  rules: (config) => safetyRules(config.safety),
   async open(config) {
     blocklistFor(config.safety); // a missing blocklist file fails the run before any unit starts
   },
