@@ -64,11 +64,21 @@ export function stopwordsFor(lang: string | null | undefined): Set<string> {
 }
 
 /** Lower-cased, NFKC-normalised words of `text`, in order, script-aware; no filtering. */
+function maxCharCode(s: string): number {
+  let m = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > m) m = c;
+  }
+  return m;
+}
+
 export function words(text: string): string[] {
   const out: string[] = [];
   for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD_RUN)) {
     const run = m[0];
-    if (!NO_SPACE_SCRIPT.test(run)) {
+    // Runs below U+0E00 (Latin, Cyrillic, Greek, Arabic, Indic ...) hold no no-space script: skip the test.
+    if (maxCharCode(run) < 0x0e00 || !NO_SPACE_SCRIPT.test(run)) {
       out.push(run);
       continue;
     }
@@ -84,11 +94,12 @@ export function words(text: string): string[] {
 export function contentWords(text: string, stopwords: Set<string>): string[] {
   const out: string[] = [];
   for (let w of words(text)) {
-    w = w.replace(/['’]s$/u, '');
+    // The cheap length and last-letter checks go first: the regexes run on few words.
+    if (w.length >= 2 && w.charCodeAt(w.length - 1) === 115 /* s */) w = w.replace(/['’]s$/u, '');
     if (stopwords.has(w)) continue;
     if (w.length < 2 && !IDEOGRAPHIC.test(w)) continue;
-    if (/^\p{N}+$/u.test(w) && w.length < 3) continue; // list numbers, days: no topic
-    if (PREFIX_STEM_SCRIPT.test(w) && w.length > STEM_PREFIX) w = w.slice(0, STEM_PREFIX);
+    if (w.length < 3 && /^\p{N}+$/u.test(w)) continue; // list numbers, days: no topic
+    if (w.length > STEM_PREFIX && PREFIX_STEM_SCRIPT.test(w)) w = w.slice(0, STEM_PREFIX);
     out.push(w);
   }
   return out;
