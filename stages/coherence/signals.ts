@@ -5,8 +5,7 @@
  */
 import type { Doc, Segment } from '../../schemas/doc.ts';
 import {
-  EMPTY_VECTOR, containment, contentWords, cosine, cosineMatrix, idfVector, leaveOneOutCosine, stopwordsFor, sumVectors, termVector,
-  weightedContainment, type TermVector,
+  EMPTY_IDS, Vocabulary, containment, contentWords, stopwordsFor, weightedContainment, type IdVector, type TermVector,
 } from './text.ts';
 import { visualFeatures, visualSimilarity, type VisualFeatures } from './visual.ts';
 
@@ -227,15 +226,19 @@ const isCaption = (seg: Segment | undefined) => !!seg && seg.kind === 'text' && 
 export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbeddings): CoherenceMeasurement {
   const segs = doc.segments;
   const stop = stopwordsFor(doc.lang);
-  const vectors: TermVector[] = segs.map((s) =>
-    s.kind === 'text' && s.text ? termVector(contentWords(s.text, s.lang ? stopwordsFor(s.lang) : stop)) : EMPTY_VECTOR,
-  );
-  const textIdx = segs.flatMap((s, i) => (s.kind === 'text' && vectors[i]!.tf.size > 0 ? [i] : []));
+  // The document's terms as integer ids (text segments and title): every vector below is over them.
+  const vocab = new Vocabulary();
+  const tokenIds = segs.map((s) => (s.kind === 'text' && s.text ? vocab.ids(contentWords(s.text, s.lang ? stopwordsFor(s.lang) : stop)) : null));
+  const titleIds = doc.title ? vocab.ids(contentWords(doc.title, stop)) : [];
+  vocab.seal();
+  const vectors: IdVector[] = tokenIds.map((t) => (t ? vocab.vector(t) : EMPTY_IDS));
+  const textIdx = segs.flatMap((s, i) => (s.kind === 'text' && vectors[i]!.ids.length > 0 ? [i] : []));
   // Code blocks are not prose: they neither develop the text nor break it.
-  const judged = textIdx.filter((i) => vectors[i]!.tf.size >= cfg.minContentWords && segs[i]!.tag !== 'pre');
+  const judged = textIdx.filter((i) => vectors[i]!.ids.length >= cfg.minContentWords && segs[i]!.tag !== 'pre');
 
   // ---- text development ----
-  const centroid = sumVectors(textIdx.map((i) => vectors[i]!));
+  const centroid = vocab.sum(textIdx.map((i) => vectors[i]!));
+  const centSims = vocab.leaveOneOut(judged.map((i) => vectors[i]!), centroid);
   const adjacent: number[] = [];
   const centroidSims: number[] = [];
   const strayParagraphs: { index: number; contentWords: number }[] = [];
@@ -245,15 +248,16 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const pos = new Map(textIdx.map((i, k) => [i, k]));
   // Sums of runs of text segments [from, to), memoised: one run is a paragraph's context after, the
   // next one's before, and another's distant block.
-  const runs = new Map<number, TermVector>();
-  const run = (from: number, to: number): TermVector => {
+  const runs = new Map<number, IdVector>();
+  const run = (from: number, to: number): IdVector => {
     const key = from * (textIdx.length + 1) + to;
     let r = runs.get(key);
-    if (!r) runs.set(key, (r = sumVectors(textIdx.slice(from, to).map((j) => vectors[j]!))));
+    if (!r) runs.set(key, (r = vocab.sum(textIdx.slice(from, to).map((j) => vectors[j]!))));
     return r;
   };
+  const cosine = (a: IdVector, b: IdVector) => vocab.cosine(a, b);
   const window = (from: number) => run(Math.max(0, from), Math.min(textIdx.length, Math.max(0, from + cfg.textWindow)));
-  for (const i of judged) {
+  for (const [ji, i] of judged.entries()) {
     const k = pos.get(i)!;
     const bFrom = Math.max(0, k - cfg.textWindow);
     const aTo = Math.min(textIdx.length, k + 1 + cfg.textWindow);
@@ -271,25 +275,25 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       }
     }
     const nextSim = aTo > k + 1 ? cosine(v, run(k + 1, aTo)) : null;
-    const centSim = leaveOneOutCosine(v, centroid);
+    const centSim = centSims[ji]!;
     if (prevSim !== null) adjacent.push(prevSim);
     if (centSim !== null) centroidSims.push(centSim);
     const link = Math.max(prevSim ?? 0, nextSim ?? 0, centSim ?? 0);
     if (textIdx.length > 1 && link < cfg.linkMin) unconnected++;
-    if (textIdx.length > 1 && link === 0) strayParagraphs.push({ index: i, contentWords: v.tf.size });
+    if (textIdx.length > 1 && link === 0) strayParagraphs.push({ index: i, contentWords: v.ids.length });
   }
   let drift: number | null = null;
   if (judged.length >= 4) {
     const half = Math.floor(judged.length / 2);
-    drift = 1 - cosine(sumVectors(judged.slice(0, half).map((i) => vectors[i]!)), sumVectors(judged.slice(half).map((i) => vectors[i]!)));
+    drift = 1 - cosine(vocab.sum(judged.slice(0, half).map((i) => vectors[i]!)), vocab.sum(judged.slice(half).map((i) => vectors[i]!)));
   }
   // The title heads the paragraph graph: a passage that shares nothing with the title nor the rest
   // splits off more cleanly than one of the article's own sections does.
-  const titleVector = doc.title ? termVector(contentWords(doc.title, stop)) : EMPTY_VECTOR;
+  const titleVector = titleIds.length ? vocab.vector(titleIds) : EMPTY_IDS;
   const splitNodes = [...(titleVector.norm > 0 ? [titleVector] : []), ...judged.map((i) => vectors[i]!)];
   // From 8 paragraphs on: over fewer, an article's own sub-topics cut off as cleanly as a spliced passage
   // (the sample's 6-paragraph balcony-tomatoes page scored a split of 0.26 and was rejected).
-  const textSplit = judged.length >= 8 ? minBlockNormalizedCut(splitNodes, cfg, titleVector.norm > 0) : null;
+  const textSplit = judged.length >= 8 ? blockCut(vocab, splitNodes, cfg, titleVector.norm > 0) : null;
   const textAdjacent = mean(adjacent);
   const textCentroid = mean(centroidSims);
   // Two paragraphs that share nothing may be a heading and a note; from three on it means something.
@@ -299,20 +303,19 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textOrder = orderTrials >= 3 ? (orderWins + cfg.orderPrior.value * cfg.orderPrior.trials) / (orderTrials + cfg.orderPrior.trials) : null;
 
   // ---- text development, idf-weighted: every pair and every paragraph against the rest ----
-  const idfVecs = judged.map((i) => idfVector(vectors[i]!));
+  const idfVecs = judged.map((i) => vocab.idf(vectors[i]!));
   // One idf cosine matrix, title first when there is one, serves the pair signals and coh_text_split_idf
   // (cosineMatrix gives a pair the same value whatever else is in the matrix).
-  const titleIdf = titleVector.norm > 0 ? idfVector(titleVector) : null;
+  const titleIdf = titleVector.norm > 0 ? vocab.idf(titleVector) : null;
   const idfNodes = titleIdf ? [titleIdf, ...idfVecs] : idfVecs;
-  const idfSims = idfVecs.length >= 2 ? cosineMatrix(idfNodes) : [];
+  const idfSims = idfVecs.length >= 2 ? vocab.cosineMatrix(idfNodes) : [];
   const pairs = titleIdf ? idfSims.slice(1).map((r) => r.subarray(1)) : idfSims;
   const nJ = idfVecs.length;
   const adjPairs: number[] = [];
   const skipPairs: number[] = [];
   for (let k = 0; k + 1 < nJ; k++) adjPairs.push(pairs[k]![k + 1]!);
   for (let k = 0; k + 2 < nJ; k++) skipPairs.push(pairs[k]![k + 2]!);
-  const idfCentroid = sumVectors(idfVecs);
-  const rest = nJ >= 3 ? idfVecs.map((v) => leaveOneOutCosine(v, idfCentroid) ?? 0) : [];
+  const rest = nJ >= 3 ? vocab.leaveOneOut(idfVecs, vocab.sum(idfVecs)).map((x) => x ?? 0) : [];
   const textPair = mean(adjPairs);
   const textPairLow = adjPairs.length >= 2 ? lowerQuartile(adjPairs) : null;
   // Two topics taking turns (every other paragraph from elsewhere): paragraphs two apart agree more than
@@ -322,25 +325,25 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textRestLow = rest.length ? lowerQuartile(rest) : null;
   const textBisect = nJ >= 6 ? spectralNormalizedCut(pairs, cfg) : null;
   // The block cut again on the idf-weighted graph (rare shared words carry the links).
-  const textSplitIdf = nJ >= 8 ? minBlockNormalizedCut(idfNodes, cfg, !!titleIdf, idfSims) : null;
+  const textSplitIdf = nJ >= 8 ? blockCut(vocab, idfNodes, cfg, !!titleIdf, idfSims) : null;
   // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
   // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an
   // alternating splice low (the neighbour is from another article).
   const nextRanks: number[] = [];
   if (nJ >= 6) {
+    // Rank of row[b] among row[j], |j - a| >= 2 (a paragraph and its neighbour, both ways round).
+    const rank = (a: number, b: number) => {
+      const row = pairs[a]!;
+      const x = row[b]!;
+      let below = 0;
+      for (let j = 0; j <= a - 2; j++) below += row[j]! < x ? 1 : row[j] === x ? 0.5 : 0;
+      for (let j = a + 2; j < nJ; j++) below += row[j]! < x ? 1 : row[j] === x ? 0.5 : 0;
+      const total = Math.max(0, a - 1) + Math.max(0, nJ - a - 2);
+      if (total) nextRanks.push(below / total);
+    };
     for (let k = 0; k + 1 < nJ; k++) {
-      for (const [a, b] of [[k, k + 1], [k + 1, k]] as const) {
-        const row = pairs[a]!;
-        const x = row[b]!;
-        let below = 0;
-        let total = 0;
-        for (let j = 0; j < nJ; j++) {
-          if (Math.abs(j - a) < 2) continue;
-          total++;
-          below += row[j]! < x ? 1 : row[j] === x ? 0.5 : 0;
-        }
-        if (total) nextRanks.push(below / total);
-      }
+      rank(k, k + 1);
+      rank(k + 1, k);
     }
   }
   const textNextRank = nextRanks.length ? mean(nextRanks) : null;
@@ -398,7 +401,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   }
 
   // ---- image-text alignment ----
-  const docVocab = new Set<string>(centroid.tf.keys());
+  const docVocab = new Set<string>(centroid.ids.map((id) => vocab.terms[id]!));
   if (doc.title) for (const w of contentWords(doc.title, stop)) docVocab.add(w);
   const anchors: number[] = [];
   const distances: number[] = [];
@@ -419,7 +422,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     const terms = [...ownWords, ...fileWords];
     const neighbourhood = new Set<string>();
     for (let j = Math.max(0, i - cfg.imageTextWindow); j <= Math.min(segs.length - 1, i + cfg.imageTextWindow); j++) {
-      for (const t of vectors[j]!.tf.keys()) neighbourhood.add(t);
+      for (const id of vectors[j]!.ids) neighbourhood.add(vocab.terms[id]!);
     }
     let nearest = Infinity;
     for (const j of textIdx) nearest = Math.min(nearest, Math.abs(j - i));
@@ -655,8 +658,15 @@ function mapModel(cos: number, cfg: MeasureConfig): number {
  * footer that merely share the site's name. With `headed`, the first node is the title: it always
  * stays with the host. Long documents are first grouped into at most 256 runs of consecutive paragraphs.
  */
-export function minBlockNormalizedCut(
-  paragraphs: TermVector[],
+export function minBlockNormalizedCut(paragraphs: TermVector[], cfg: Pick<MeasureConfig, 'splitSmoothing'>, headed = false): number | null {
+  const { vocab, vectors } = Vocabulary.fromVectors(paragraphs);
+  return blockCut(vocab, vectors, cfg, headed);
+}
+
+/** minBlockNormalizedCut over a document's id vectors; `sims` = their cosine matrix when the caller has it. */
+function blockCut(
+  vocab: Vocabulary,
+  paragraphs: IdVector[],
   cfg: Pick<MeasureConfig, 'splitSmoothing'>,
   headed = false,
   sims?: Float64Array[],
@@ -671,7 +681,7 @@ export function minBlockNormalizedCut(
     const per = Math.ceil(nodes.length / MAX_NODES);
     const src = nodes;
     nodes = [];
-    for (let i = 0; i < src.length; i += per) nodes.push(sumVectors(src.slice(i, i + per)));
+    for (let i = 0; i < src.length; i += per) nodes.push(vocab.sum(src.slice(i, i + per)));
   }
   const maxBlock = Math.ceil(nodes.length / 2);
   nodes = [...head, ...nodes];
@@ -685,7 +695,7 @@ export function minBlockNormalizedCut(
   // (as if linked to 8 nodes at splitSmoothing), whatever the length of the document.
   const eps = (cfg.splitSmoothing * 8) / (n - 1);
   // `sims`, the cosine matrix of `paragraphs` the caller already has, serves when no runs were grouped.
-  const W = sims && nodes.length === paragraphs.length ? sims.map((r) => Float64Array.from(r)) : cosineMatrix(nodes);
+  const W = sims && nodes.length === paragraphs.length ? sims.map((r) => Float64Array.from(r)) : vocab.cosineMatrix(nodes);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) W[i]![j]! += eps;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
