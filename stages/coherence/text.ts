@@ -72,6 +72,7 @@ function maxCharCode(s: string): number {
 }
 
 export function words(text: string): string[] {
+  if (ASCII.test(text)) return asciiWords(text.toLowerCase());
   const out: string[] = [];
   for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD_RUN)) {
     const run = m[0];
@@ -83,6 +84,43 @@ export function words(text: string): string[] {
     for (const s of wordBreaker.segment(run)) if (s.isWordLike) out.push(s.segment);
   }
   return out;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57);
+
+/**
+ * WORD_RUN on lower-cased ASCII text (NFKC leaves ASCII as it is), without the regex: runs of [a-z0-9],
+ * each followed by any number of "'" + [a-z]+ ("rock'n'roll", "it's"). The same words as the regex.
+ */
+function asciiWords(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAlnum(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isAlnum(s.charCodeAt(i))) i++;
+    while (i + 1 < n && s.charCodeAt(i) === 39 && isLower(s.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isLower(s.charCodeAt(i))) i++;
+    }
+    out.push(s.slice(start, i));
+  }
+  return out;
+}
+
+/** A word of [a-z0-9'] only: PREFIX_STEM_SCRIPT holds without running it. */
+function asciiWord(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (!isAlnum(c) && c !== 39) return false;
+  }
+  return true;
 }
 
 /**
@@ -97,7 +135,7 @@ export function contentWords(text: string, stopwords: Set<string>): string[] {
     if (stopwords.has(w)) continue;
     if (w.length < 2 && !IDEOGRAPHIC.test(w)) continue;
     if (w.length < 3 && /^\p{N}+$/u.test(w)) continue; // list numbers, days: no topic
-    if (w.length > STEM_PREFIX && PREFIX_STEM_SCRIPT.test(w)) w = w.slice(0, STEM_PREFIX);
+    if (w.length > STEM_PREFIX && (asciiWord(w) || PREFIX_STEM_SCRIPT.test(w))) w = w.slice(0, STEM_PREFIX);
     out.push(w);
   }
   return out;
