@@ -593,6 +593,9 @@ export function spectralNormalizedCut(sims: Float64Array[], cfg: Pick<MeasureCon
   }
   let v = new Float64Array(n).map((_, i) => Math.cos(1 + 2.3 * i));
   let next = new Float64Array(n);
+  // Up to 60 iterations; it stops early once the vector hardly moves (max change < 1e-4: the order of
+  // the sweep below, all that is read from it, is settled; 1e-4 left all 13,475 signal values of the bench pages
+  // and fixtures as they were with 60 iterations, saving ~10% of them; 1e-3 changed 21).
   for (let it = 0; it < 60; it++) {
     let dot0 = 0;
     for (let i = 0; i < n; i++) dot0 += v[i]! * u0[i]!;
@@ -607,8 +610,13 @@ export function spectralNormalizedCut(sims: Float64Array[], cfg: Pick<MeasureCon
       sq += x * x;
     }
     const norm = Math.sqrt(sq) || 1;
-    for (let i = 0; i < n; i++) next[i] = next[i]! / norm;
+    let moved = 0;
+    for (let i = 0; i < n; i++) {
+      next[i] = next[i]! / norm;
+      moved = Math.max(moved, Math.abs(next[i]! - v[i]!));
+    }
     [v, next] = [next, v];
+    if (moved < 1e-4) break;
   }
   const order = [...Array(n).keys()].sort((a, b) => v[a]! * isq[a]! - v[b]! * isq[b]!);
   // Sweep: move nodes one by one into A; cut(A, B) updated in O(n) per move.

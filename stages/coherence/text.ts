@@ -72,7 +72,7 @@ function maxCharCode(s: string): number {
 }
 
 export function words(text: string): string[] {
-  if (ASCII.test(text)) return asciiWords(text.toLowerCase());
+  if (PLAIN.test(text)) return asciiWords(text.toLowerCase());
   const out: string[] = [];
   for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD_RUN)) {
     const run = m[0];
@@ -86,13 +86,18 @@ export function words(text: string): string[] {
   return out;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/**
+ * ASCII plus typographic punctuation that is no word character and that NFKC and lower-casing leave
+ * without letters (no-break space, curly quotes and apostrophe, dashes, ellipsis, guillemets, bullet).
+ */
+const PLAIN = /^[\x00-\x7f\u00a0\u00ab\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026]*$/;
 const isLower = (c: number) => c >= 97 && c <= 122;
+const isApostrophe = (c: number) => c === 39 || c === 0x2019;
 const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57);
 
 /**
- * WORD_RUN on lower-cased ASCII text (NFKC leaves ASCII as it is), without the regex: runs of [a-z0-9],
- * each followed by any number of "'" + [a-z]+ ("rock'n'roll", "it's"). The same words as the regex.
+ * WORD_RUN on lower-cased PLAIN text (NFKC leaves its word characters as they are), without the regex: runs
+ * of [a-z0-9], each followed by any number of ' or ’ + [a-z]+ ("rock'n'roll", "it’s"). The same words as the regex.
  */
 function asciiWords(s: string): string[] {
   const out: string[] = [];
@@ -105,7 +110,7 @@ function asciiWords(s: string): string[] {
     }
     const start = i;
     while (i < n && isAlnum(s.charCodeAt(i))) i++;
-    while (i + 1 < n && s.charCodeAt(i) === 39 && isLower(s.charCodeAt(i + 1))) {
+    while (i + 1 < n && isApostrophe(s.charCodeAt(i)) && isLower(s.charCodeAt(i + 1))) {
       i += 2;
       while (i < n && isLower(s.charCodeAt(i))) i++;
     }
@@ -114,11 +119,11 @@ function asciiWords(s: string): string[] {
   return out;
 }
 
-/** A word of [a-z0-9'] only: PREFIX_STEM_SCRIPT holds without running it. */
+/** A word of [a-z0-9'’] only: PREFIX_STEM_SCRIPT holds without running it. */
 function asciiWord(w: string): boolean {
   for (let i = 0; i < w.length; i++) {
     const c = w.charCodeAt(i);
-    if (!isAlnum(c) && c !== 39) return false;
+    if (!isAlnum(c) && !isApostrophe(c)) return false;
   }
   return true;
 }
@@ -131,7 +136,7 @@ export function contentWords(text: string, stopwords: Set<string>): string[] {
   const out: string[] = [];
   for (let w of words(text)) {
     // The cheap length and last-letter checks go first: the regexes run on few words.
-    if (w.length >= 2 && w.charCodeAt(w.length - 1) === 115 /* s */) w = w.replace(/['’]s$/u, '');
+    if (w.length >= 2 && w.charCodeAt(w.length - 1) === 115 /* s */ && isApostrophe(w.charCodeAt(w.length - 2))) w = w.slice(0, -2); // possessive 's
     if (stopwords.has(w)) continue;
     if (w.length < 2 && !IDEOGRAPHIC.test(w)) continue;
     if (w.length < 3 && /^\p{N}+$/u.test(w)) continue; // list numbers, days: no topic
