@@ -119,6 +119,7 @@ export interface CoherenceSignals {
   coh_align_local: number | null;
   coh_image_host: number | null;
   coh_text_split_idf: number | null;
+  coh_text_split_inner: number | null;
   coh_text_next_rank: number | null;
   coh_text_title_lead: number | null;
   coh_text_title_share: number | null;
@@ -325,7 +326,10 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textRestLow = rest.length ? lowerQuartile(rest) : null;
   const textBisect = nJ >= 6 ? spectralNormalizedCut(pairs, cfg) : null;
   // The block cut again on the idf-weighted graph (rare shared words carry the links).
-  const textSplitIdf = nJ >= 8 ? blockCut(vocab, idfNodes, cfg, !!titleIdf, idfSims) : null;
+  // The same cut over interior blocks only (neither the first nor the last paragraph): a page's own trailing
+  // block (related links, a bio, a footer the extractor kept) cuts off cleanly too, a passage spliced inside does not belong.
+  const innerCut = { inner: null as number | null };
+  const textSplitIdf = nJ >= 8 ? blockCut(vocab, idfNodes, cfg, !!titleIdf, idfSims, innerCut) : null;
   // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
   // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an
   // alternating splice low (the neighbour is from another article).
@@ -509,6 +513,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_align_local: round(mean(localShares)),
       coh_image_host: round(imageHost),
       coh_text_split_idf: round(textSplitIdf),
+      coh_text_split_inner: round(innerCut.inner),
       coh_text_next_rank: round(textNextRank),
       coh_text_title_lead: round(textTitleLead),
       coh_text_title_share: round(textTitleShare),
@@ -678,6 +683,7 @@ function blockCut(
   cfg: Pick<MeasureConfig, 'splitSmoothing'>,
   headed = false,
   sims?: Float64Array[],
+  interior?: { inner: number | null },
 ): number | null {
   // Runs of several paragraphs blur a spliced passage's edges in long articles. AUC of coh_text_score,
   // held-out pages vs 25% spliced from every other page: 0.907 at 64 nodes, 0.917 at 128, 0.923 at 256;
@@ -717,6 +723,7 @@ function blockCut(
   const block = (a: number, b: number) =>
     P[b * (n + 1) + b]! - P[a * (n + 1) + b]! - P[b * (n + 1) + a]! + P[a * (n + 1) + a]!;
   let best = Infinity;
+  let inner = Infinity;
   for (let a = first; a < n; a++) {
     for (let b = a + 2; b <= Math.min(n, a + maxBlock); b++) {
       if (n - (b - a) < 2) continue;
@@ -724,9 +731,12 @@ function blockCut(
       const volB = total - volA;
       const cut = volA - block(a, b);
       if (volA <= 0 || volB <= 0) continue;
-      best = Math.min(best, cut / volA + cut / volB);
+      const value = cut / volA + cut / volB;
+      best = Math.min(best, value);
+      if (a > first && b < n) inner = Math.min(inner, value);
     }
   }
+  if (interior) interior.inner = Number.isFinite(inner) ? inner : null;
   return Number.isFinite(best) ? best : null;
 }
 
