@@ -54,26 +54,27 @@ export const coherenceDefaults: CoherenceConfig = {
   // of the eval pages (1431 pages of the ../shared/corpus/html dev collection with >= 8 paragraphs, split by site),
   // one corrupted version per kind; text = the minimum of one detector per fault (splice, alternating, order), each
   // calibrated over the fit originals; combine and bias offsets (splice -0.5, alternating -0.5, order -0.5, images 0) by the mean AUC
-  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.691, splice 25% 0.826, splice 50% 0.892, alternating 0.935, shuffled 0.837, img swap 0.914, img swap no-alt 0.857, img reorder 0.541)
+  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.711, splice 25% 0.842, splice 50% 0.896, alternating 0.935, shuffled 0.843, img swap 0.915, img swap no-alt 0.857, img reorder 0.541)
   score: {
     text: [
       {
         name: "splice",
-        bias: -2.4413,
+        bias: 1.7675,
         weights: {
-          coh_text_split: 1.3284,
-          coh_text_order: 0.5757,
-          coh_text_pair: 0.8025,
-          coh_text_pair_low: -4.1632,
-          coh_text_alternation: -1.4003,
-          coh_text_rest: -0.7588,
-          coh_text_rest_low: 8.682,
-          coh_text_bisect: -1.0717,
-          coh_text_split_idf: 1.6561,
-          coh_text_split_inner: 1.7541,
-          coh_text_next_rank: 0.1257,
-          coh_text_title_lead: 0.5704,
-          coh_text_title_share: -0.5626
+          coh_text_split: 0.7302,
+          coh_text_order: 0.0628,
+          coh_text_pair: 0.199,
+          coh_text_pair_low: -0.9433,
+          coh_text_alternation: -1.6177,
+          coh_text_rest: -1.2316,
+          coh_text_rest_low: 5.3168,
+          coh_text_bisect: -0.7029,
+          coh_text_split_idf: 1.1638,
+          coh_text_split_inner: 0.9626,
+          coh_text_block_novel: -2.968,
+          coh_text_next_rank: -0.7942,
+          coh_text_title_lead: 0.5438,
+          coh_text_title_share: -0.2405
         },
         fill: {
           coh_text_split: 0.7372,
@@ -86,6 +87,7 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_bisect: 0.5191,
           coh_text_split_idf: 0.7067,
           coh_text_split_inner: 0.7309,
+          coh_text_block_novel: 0.6698,
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
           coh_text_title_share: 0.5556
@@ -93,21 +95,22 @@ export const coherenceDefaults: CoherenceConfig = {
       },
       {
         name: "alternating",
-        bias: -3.1237,
+        bias: -3.4212,
         weights: {
-          coh_text_split: 0.0012,
-          coh_text_order: -0.9796,
-          coh_text_pair: 1.5677,
-          coh_text_pair_low: -4.6739,
-          coh_text_alternation: -3.0838,
-          coh_text_rest: 2.4489,
-          coh_text_rest_low: 4.8241,
-          coh_text_bisect: 1.3794,
-          coh_text_split_idf: -0.4315,
-          coh_text_split_inner: -0.4141,
-          coh_text_next_rank: 5.2666,
-          coh_text_title_lead: 0.1631,
-          coh_text_title_share: 1.0935
+          coh_text_split: 0.0382,
+          coh_text_order: -0.9358,
+          coh_text_pair: 1.5621,
+          coh_text_pair_low: -4.8038,
+          coh_text_alternation: -3.0522,
+          coh_text_rest: 2.5695,
+          coh_text_rest_low: 5.0288,
+          coh_text_bisect: 1.3609,
+          coh_text_split_idf: -0.3998,
+          coh_text_split_inner: -0.3905,
+          coh_text_block_novel: 0.2595,
+          coh_text_next_rank: 5.3092,
+          coh_text_title_lead: 0.1561,
+          coh_text_title_share: 1.0627
         },
         fill: {
           coh_text_split: 0.7372,
@@ -120,6 +123,7 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_bisect: 0.5191,
           coh_text_split_idf: 0.7067,
           coh_text_split_inner: 0.7309,
+          coh_text_block_novel: 0.6698,
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
           coh_text_title_share: 0.5556
@@ -127,21 +131,22 @@ export const coherenceDefaults: CoherenceConfig = {
       },
       {
         name: "order",
-        bias: -5.8046,
+        bias: -6.4031,
         weights: {
-          coh_text_split: -0.1403,
-          coh_text_order: 4.2224,
-          coh_text_pair: 1.8179,
-          coh_text_pair_low: 0.2347,
-          coh_text_alternation: 3.2122,
-          coh_text_rest: -0.0893,
-          coh_text_rest_low: -0.1223,
-          coh_text_bisect: 0.4106,
-          coh_text_split_idf: -0.7253,
-          coh_text_split_inner: -0.5439,
-          coh_text_next_rank: 5.4527,
-          coh_text_title_lead: 1.8283,
-          coh_text_title_share: -0.1647
+          coh_text_split: -0.0738,
+          coh_text_order: 4.1421,
+          coh_text_pair: 1.6625,
+          coh_text_pair_low: -0.1225,
+          coh_text_alternation: 3.1848,
+          coh_text_rest: 0.2559,
+          coh_text_rest_low: 0.2724,
+          coh_text_bisect: 0.3304,
+          coh_text_split_idf: -0.66,
+          coh_text_split_inner: -0.5177,
+          coh_text_block_novel: 0.528,
+          coh_text_next_rank: 5.7273,
+          coh_text_title_lead: 1.8453,
+          coh_text_title_share: -0.2097
         },
         fill: {
           coh_text_split: 0.7372,
@@ -154,6 +159,7 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_bisect: 0.5191,
           coh_text_split_idf: 0.7067,
           coh_text_split_inner: 0.7309,
+          coh_text_block_novel: 0.6698,
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
           coh_text_title_share: 0.5556
@@ -236,6 +242,7 @@ export const coherenceColumns: ColumnSpec[] = [
   col('coh_align_local', 'DOUBLE', 'Mean over images with words found in the text of the share (idf-weighted) found within imageTextWindow segments.'),
   col('coh_image_host', 'DOUBLE', 'Share of images hosted by the page\'s own site (same registrable domain or its name in the host).'),
   col('coh_text_split_inner', 'DOUBLE', 'coh_text_split_idf over interior blocks only (not touching the first or last paragraph): a trailing block of the page itself does not count.'),
+  col('coh_text_block_novel', 'DOUBLE', 'Share of the idf weight of the coh_text_split_inner block on terms found nowhere else in the document (title included).'),
   col('coh_text_split_idf', 'DOUBLE', 'coh_text_split on the idf-weighted paragraph graph (title first): near 0 when a contiguous block shares no rare words with the rest.'),
   col('coh_text_next_rank', 'DOUBLE', 'Mean rank (0..1) of each paragraph\'s neighbour among the paragraphs two or more away, by idf cosine: ~0.5 when shuffled, low when every other paragraph is foreign.'),
   col('coh_text_title_lead', 'DOUBLE', 'Rank (0..1) of the best of the first two paragraphs by idf cosine with the title among the others: the lead comes first in written text.'),

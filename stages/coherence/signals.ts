@@ -120,6 +120,7 @@ export interface CoherenceSignals {
   coh_image_host: number | null;
   coh_text_split_idf: number | null;
   coh_text_split_inner: number | null;
+  coh_text_block_novel: number | null;
   coh_text_next_rank: number | null;
   coh_text_title_lead: number | null;
   coh_text_title_share: number | null;
@@ -328,8 +329,27 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // The block cut again on the idf-weighted graph (rare shared words carry the links).
   // The same cut over interior blocks only (neither the first nor the last paragraph): a page's own trailing
   // block (related links, a bio, a footer the extractor kept) cuts off cleanly too, a passage spliced inside does not belong.
-  const innerCut = { inner: null as number | null };
+  const innerCut: { inner: number | null; block?: [number, number] } = { inner: null };
   const textSplitIdf = nJ >= 8 ? blockCut(vocab, idfNodes, cfg, !!titleIdf, idfSims, innerCut) : null;
+  // That block's novelty: the share of its idf weight on terms found nowhere else in the document (title
+  // included). A passage from another article brings its own names and rare words; a section of the article
+  // speaks of what the rest speaks of. (Paragraph nodes only: not for documents grouped into runs.)
+  let textBlockNovel: number | null = null;
+  if (innerCut.block && idfNodes.length <= 256 + (titleIdf ? 1 : 0)) {
+    const [a, b] = innerCut.block;
+    const elsewhere = new Uint8Array(vocab.terms.length);
+    idfNodes.forEach((v, k) => {
+      if (k < a || k >= b) for (const id of v.ids) elsewhere[id] = 1;
+    });
+    const block = vocab.sum(idfNodes.slice(a, b));
+    let all = 0;
+    let novel = 0;
+    block.ids.forEach((id, k) => {
+      all += block.w[k]!;
+      if (!elsewhere[id]) novel += block.w[k]!;
+    });
+    textBlockNovel = all > 0 ? novel / all : null;
+  }
   // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
   // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an
   // alternating splice low (the neighbour is from another article).
@@ -514,6 +534,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
       coh_image_host: round(imageHost),
       coh_text_split_idf: round(textSplitIdf),
       coh_text_split_inner: round(innerCut.inner),
+      coh_text_block_novel: round(textBlockNovel),
       coh_text_next_rank: round(textNextRank),
       coh_text_title_lead: round(textTitleLead),
       coh_text_title_share: round(textTitleShare),
@@ -683,7 +704,7 @@ function blockCut(
   cfg: Pick<MeasureConfig, 'splitSmoothing'>,
   headed = false,
   sims?: Float64Array[],
-  interior?: { inner: number | null },
+  interior?: { inner: number | null; block?: [number, number] },
 ): number | null {
   // Runs of several paragraphs blur a spliced passage's edges in long articles. AUC of coh_text_score,
   // held-out pages vs 25% spliced from every other page: 0.907 at 64 nodes, 0.917 at 128, 0.923 at 256;
@@ -733,7 +754,10 @@ function blockCut(
       if (volA <= 0 || volB <= 0) continue;
       const value = cut / volA + cut / volB;
       best = Math.min(best, value);
-      if (a > first && b < n) inner = Math.min(inner, value);
+      if (a > first && b < n && value < inner) {
+        inner = value;
+        if (interior) interior.block = [a, b];
+      }
     }
   }
   if (interior) interior.inner = Number.isFinite(inner) ? inner : null;
