@@ -72,7 +72,7 @@ function maxCharCode(s: string): number {
 }
 
 export function words(text: string): string[] {
-  if (PLAIN.test(text)) return asciiWords(text.toLowerCase());
+  if (isPlain(text)) return asciiWords(text.toLowerCase());
   const out: string[] = [];
   for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD_RUN)) {
     const run = m[0];
@@ -90,13 +90,20 @@ export function words(text: string): string[] {
  * ASCII plus typographic punctuation that is no word character and that NFKC and lower-casing leave
  * without letters (no-break space, curly quotes and apostrophe, dashes, ellipsis, guillemets, bullet).
  */
-const PLAIN = /^[\x00-\x7f\u00a0\u00ab\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026]*$/;
+const PLAIN_EXTRA = new Set([0xa0, 0xab, 0xbb, 0x2013, 0x2014, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2026]);
+function isPlain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 && !PLAIN_EXTRA.has(c)) return false;
+  }
+  return true;
+}
 const isLower = (c: number) => c >= 97 && c <= 122;
 const isApostrophe = (c: number) => c === 39 || c === 0x2019;
 const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57);
 
 /**
- * WORD_RUN on lower-cased PLAIN text (NFKC leaves its word characters as they are), without the regex: runs
+ * WORD_RUN on lower-cased plain text (isPlain) (NFKC leaves its word characters as they are), without the regex: runs
  * of [a-z0-9], each followed by any number of ' or ’ + [a-z]+ ("rock'n'roll", "it’s"). The same words as the regex.
  */
 function asciiWords(s: string): string[] {
