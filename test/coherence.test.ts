@@ -43,6 +43,17 @@ describe('language-aware words', () => {
     expect(words("The Mona Lisa's smile, 1503–1519")).toEqual(['the', 'mona', "lisa's", 'smile', '1503', '1519']);
   });
 
+  it('cuts ASCII text with typographic punctuation (its own scanner) exactly as the Unicode regex does', () => {
+    // A non-ASCII word after the text sends it down the regex path: the same words must come out, plus that one.
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."aZq09 '-_.,\n\ts\u2019\u201c\u2013\u2026\u00a0"), maxLength: 40 }), (t) => {
+        expect([...words(t), 'é']).toEqual(words(`${t} é`));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(words("Rock'n'roll isn't 'quoted' a'1 x''y")).toEqual(["rock'n'roll", "isn't", 'quoted', 'a', '1', 'x', 'y']);
+  });
+
   it('drops stopwords of the language (plus English) and cuts Latin words to a 6-letter prefix', () => {
     expect(contentWords('The paintings were painted by Leonardo', stopwordsFor('eng'))).toEqual(['painti', 'painte', 'leonar']);
     expect(contentWords('我们今天去北京大学看蒙娜丽莎的画像', stopwordsFor('cmn'))).toEqual(expect.arrayContaining(['北京', '大学', '蒙娜丽莎', '画像']));
@@ -116,7 +127,7 @@ describe('coherence signals on real pages', () => {
   it('scores a real article in [0, 1] and fills every declared column', () => {
     const doc = realPage('guardian-1');
     const m = measureCoherence(doc, coherenceDefaults);
-    expect(m.signals.coherence_score!).toBeGreaterThan(0.5);
+    expect(m.signals.coherence_score!).toBeGreaterThan(coherenceDefaults.minScore); // kept: above the reject threshold
     expect(m.signals.coherence_score!).toBeLessThanOrEqual(1);
     const out = applyCoherence(doc, coherenceDefaults);
     expect('segments' in out).toBe(true);

@@ -13,8 +13,6 @@ export interface TermVector {
   norm: number;
 }
 
-export const EMPTY_VECTOR: TermVector = { tf: new Map(), norm: 0 };
-
 /** Runs of letters, marks and digits (apostrophes inside words are word-internal: "Lisa's"). */
 const WORD_RUN = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}]+)*/gu;
 /** Scripts written without spaces between words: these runs go through ICU's word breaker. */
@@ -64,11 +62,22 @@ export function stopwordsFor(lang: string | null | undefined): Set<string> {
 }
 
 /** Lower-cased, NFKC-normalised words of `text`, in order, script-aware; no filtering. */
+function maxCharCode(s: string): number {
+  let m = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > m) m = c;
+  }
+  return m;
+}
+
 export function words(text: string): string[] {
+  if (isPlain(text)) return asciiWords(text.toLowerCase());
   const out: string[] = [];
   for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD_RUN)) {
     const run = m[0];
-    if (!NO_SPACE_SCRIPT.test(run)) {
+    // Runs below U+0E00 (Latin, Cyrillic, Greek, Arabic, Indic ...) hold no no-space script: skip the test.
+    if (maxCharCode(run) < 0x0e00 || !NO_SPACE_SCRIPT.test(run)) {
       out.push(run);
       continue;
     }
@@ -78,17 +87,67 @@ export function words(text: string): string[] {
 }
 
 /**
+ * ASCII plus typographic punctuation that is no word character and that NFKC and lower-casing leave
+ * without letters (no-break space, curly quotes and apostrophe, dashes, ellipsis, guillemets, bullet).
+ */
+const PLAIN_EXTRA = new Set([0xa0, 0xab, 0xbb, 0x2013, 0x2014, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2026]);
+function isPlain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 && !PLAIN_EXTRA.has(c)) return false;
+  }
+  return true;
+}
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isApostrophe = (c: number) => c === 39 || c === 0x2019;
+const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57);
+
+/**
+ * WORD_RUN on lower-cased plain text (isPlain) (NFKC leaves its word characters as they are), without the regex: runs
+ * of [a-z0-9], each followed by any number of ' or ’ + [a-z]+ ("rock'n'roll", "it’s"). The same words as the regex.
+ */
+function asciiWords(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAlnum(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isAlnum(s.charCodeAt(i))) i++;
+    while (i + 1 < n && isApostrophe(s.charCodeAt(i)) && isLower(s.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isLower(s.charCodeAt(i))) i++;
+    }
+    out.push(s.slice(start, i));
+  }
+  return out;
+}
+
+/** A word of [a-z0-9'’] only: PREFIX_STEM_SCRIPT holds without running it. */
+function asciiWord(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (!isAlnum(c) && !isApostrophe(c)) return false;
+  }
+  return true;
+}
+
+/**
  * Content words: words that are not stopwords, at least 2 characters long unless ideographic
  * (one Han character is a word), Latin/Cyrillic/Greek cut to a 6-character prefix.
  */
 export function contentWords(text: string, stopwords: Set<string>): string[] {
   const out: string[] = [];
   for (let w of words(text)) {
-    w = w.replace(/['’]s$/u, '');
+    // The cheap length and last-letter checks go first: the regexes run on few words.
+    if (w.length >= 2 && w.charCodeAt(w.length - 1) === 115 /* s */ && isApostrophe(w.charCodeAt(w.length - 2))) w = w.slice(0, -2); // possessive 's
     if (stopwords.has(w)) continue;
     if (w.length < 2 && !IDEOGRAPHIC.test(w)) continue;
-    if (/^\p{N}+$/u.test(w) && w.length < 3) continue; // list numbers, days: no topic
-    if (PREFIX_STEM_SCRIPT.test(w) && w.length > STEM_PREFIX) w = w.slice(0, STEM_PREFIX);
+    if (w.length < 3 && /^\p{N}+$/u.test(w)) continue; // list numbers, days: no topic
+    if (w.length > STEM_PREFIX && (asciiWord(w) || PREFIX_STEM_SCRIPT.test(w))) w = w.slice(0, STEM_PREFIX);
     out.push(w);
   }
   return out;
@@ -108,31 +167,6 @@ export function termVector(terms: string[]): TermVector {
   return { tf, norm: Math.sqrt(sq) };
 }
 
-/** Sum of vectors (a context of several segments), weights optional. */
-export function sumVectors(vs: TermVector[], weights?: number[]): TermVector {
-  const tf = new Map<string, number>();
-  vs.forEach((v, i) => {
-    const k = weights ? weights[i]! : 1;
-    for (const [t, w] of v.tf) tf.set(t, (tf.get(t) ?? 0) + k * w);
-  });
-  let sq = 0;
-  for (const w of tf.values()) sq += w * w;
-  return { tf, norm: Math.sqrt(sq) };
-}
-
-/**
- * cos(v, C - v) for a vector v that is part of the sum C, without building C - v:
- * v.(C - v) = v.C - |v|^2 and |C - v|^2 = |C|^2 - 2 v.C + |v|^2. Null when nothing else is left.
- */
-export function leaveOneOutCosine(v: TermVector, sum: TermVector): number | null {
-  let vc = 0;
-  for (const [t, w] of v.tf) vc += w * (sum.tf.get(t) ?? 0);
-  const vv = v.norm * v.norm;
-  const restSq = sum.norm * sum.norm - 2 * vc + vv;
-  if (restSq <= 1e-9 || v.norm === 0) return null;
-  return Math.max(0, (vc - vv) / (v.norm * Math.sqrt(restSq)));
-}
-
 export function cosine(a: TermVector, b: TermVector): number {
   if (a.norm === 0 || b.norm === 0) return 0;
   const [small, large] = a.tf.size <= b.tf.size ? [a, b] : [b, a];
@@ -146,38 +180,202 @@ export function cosine(a: TermVector, b: TermVector): number {
 
 /**
  * All pairwise cosines of `vs` (row i, column j; diagonal 0), equal to cosine(vs[i], vs[j]). Terms get
- * integer ids once and each row is scattered into a dense array, so the n^2 pairs cost array reads
- * instead of string-keyed map lookups (the split graph of a long article has up to 256 nodes).
+ * integer ids once (`Vocabulary.fromVectors`), so the n^2 pairs cost array reads instead of string-keyed
+ * map lookups.
  */
 export function cosineMatrix(vs: TermVector[]): Float64Array[] {
-  const ids = new Map<string, number>();
-  const rows = vs.map((v) => {
-    const idx = new Int32Array(v.tf.size);
-    const w = new Float64Array(v.tf.size);
-    let k = 0;
-    for (const [t, x] of v.tf) {
-      let id = ids.get(t);
-      if (id === undefined) ids.set(t, (id = ids.size));
-      idx[k] = id;
-      w[k++] = v.norm > 0 ? x / v.norm : 0;
+  const { vocab, vectors } = Vocabulary.fromVectors(vs);
+  return vocab.cosineMatrix(vectors);
+}
+
+/**
+ * A sparse vector over a document's integer term ids (`Vocabulary`): ids in first-occurrence order, the
+ * weights beside them. Every operation visits terms in the order the string-keyed Map versions did
+ * (insertion order), so the values are the same to the last bit as before the ids (issue #17).
+ */
+export interface IdVector {
+  ids: number[];
+  w: number[];
+  norm: number;
+}
+
+export const EMPTY_IDS: IdVector = { ids: [], w: [], norm: 0 };
+
+/**
+ * One document's terms as integer ids, with dense scratch arrays the size of its vocabulary: term vectors,
+ * sums, cosines and idf weights of a document cost array reads and writes instead of string-keyed map
+ * lookups (the stage's largest cost before). Ids are given first (`ids`), then `seal()` sizes the scratch.
+ */
+export class Vocabulary {
+  readonly terms: string[] = [];
+  private readonly index = new Map<string, number>();
+  private dense = new Float64Array(0);
+  private seen = new Uint8Array(0);
+  private idfs = new Float64Array(0);
+
+  /** The ids of `terms`, new terms numbered on first sight. */
+  ids(terms: string[]): number[] {
+    const out = new Array<number>(terms.length);
+    for (let k = 0; k < terms.length; k++) {
+      const t = terms[k]!;
+      let id = this.index.get(t);
+      if (id === undefined) {
+        id = this.terms.length;
+        this.index.set(t, id);
+        this.terms.push(t);
+      }
+      out[k] = id;
     }
-    return { idx, w };
-  });
-  const n = vs.length;
-  const out = Array.from({ length: n }, () => new Float64Array(n));
-  const dense = new Float64Array(ids.size);
-  for (let i = 0; i < n; i++) {
-    const a = rows[i]!;
-    for (let k = 0; k < a.idx.length; k++) dense[a.idx[k]!] = a.w[k]!;
-    for (let j = i + 1; j < n; j++) {
-      const b = rows[j]!;
-      let dot = 0;
-      for (let k = 0; k < b.idx.length; k++) dot += dense[b.idx[k]!]! * b.w[k]!;
-      out[i]![j] = out[j]![i] = dot;
-    }
-    for (let k = 0; k < a.idx.length; k++) dense[a.idx[k]!] = 0;
+    return out;
   }
-  return out;
+
+  /** Sizes the scratch arrays once every term has an id. */
+  seal(): this {
+    const n = this.terms.length;
+    this.dense = new Float64Array(n);
+    this.seen = new Uint8Array(n);
+    this.idfs = new Float64Array(n).fill(NaN);
+    return this;
+  }
+
+  /** The TermVector functions' vectors over one shared vocabulary (cosineMatrix, minBlockNormalizedCut callers). */
+  static fromVectors(vs: TermVector[]): { vocab: Vocabulary; vectors: IdVector[] } {
+    const vocab = new Vocabulary();
+    const idLists = vs.map((v) => vocab.ids([...v.tf.keys()]));
+    vocab.seal();
+    return { vocab, vectors: vs.map((v, i) => ({ ids: idLists[i]!, w: [...v.tf.values()], norm: v.norm })) };
+  }
+
+  /** termVector over ids: sublinear tf (1 + ln tf), terms in first-occurrence order. */
+  vector(tokenIds: number[]): IdVector {
+    const count = this.dense;
+    const ids: number[] = [];
+    for (const id of tokenIds) {
+      if (count[id] === 0) ids.push(id);
+      count[id]!++;
+    }
+    const w = new Array<number>(ids.length);
+    let sq = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const x = 1 + Math.log(count[ids[k]!]!);
+      count[ids[k]!] = 0;
+      w[k] = x;
+      sq += x * x;
+    }
+    return { ids, w, norm: Math.sqrt(sq) };
+  }
+
+  /** Sum of vectors (a context of several segments). */
+  sum(vs: IdVector[]): IdVector {
+    const acc = this.dense;
+    const seen = this.seen;
+    const ids: number[] = [];
+    for (const v of vs) {
+      for (let k = 0; k < v.ids.length; k++) {
+        const id = v.ids[k]!;
+        if (!seen[id]) {
+          seen[id] = 1;
+          ids.push(id);
+        }
+        acc[id]! += v.w[k]!;
+      }
+    }
+    const w = new Array<number>(ids.length);
+    let sq = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      const x = acc[id]!;
+      w[k] = x;
+      sq += x * x;
+      acc[id] = 0;
+      seen[id] = 0;
+    }
+    return { ids, w, norm: Math.sqrt(sq) };
+  }
+
+  /** `cosine` over ids: the smaller vector's terms (the first on a tie) against the larger one's weights. */
+  cosine(a: IdVector, b: IdVector): number {
+    if (a.norm === 0 || b.norm === 0) return 0;
+    const [small, large] = a.ids.length <= b.ids.length ? [a, b] : [b, a];
+    const d = this.dense;
+    this.scatter(large);
+    let dot = 0;
+    for (let k = 0; k < small.ids.length; k++) {
+      const o = d[small.ids[k]!]!;
+      // A term absent from `large` adds nothing (the Map version skips it; adding w * 0 could turn -0 into 0 only).
+      if (this.seen[small.ids[k]!]) dot += small.w[k]! * o;
+    }
+    this.clear(large);
+    return dot / (a.norm * b.norm);
+  }
+
+  /**
+   * cos(v, total - v) for every v of `vs` (parts of the sum `total`), without building total - v:
+   * v.(C - v) = v.C - |v|^2 and |C - v|^2 = |C|^2 - 2 v.C + |v|^2. Null when nothing else is left.
+   */
+  leaveOneOut(vs: IdVector[], total: IdVector): (number | null)[] {
+    this.scatter(total);
+    const d = this.dense;
+    const out = vs.map((v) => {
+      let vc = 0;
+      for (let k = 0; k < v.ids.length; k++) vc += v.w[k]! * d[v.ids[k]!]!;
+      const vv = v.norm * v.norm;
+      const restSq = total.norm * total.norm - 2 * vc + vv;
+      if (restSq <= 1e-9 || v.norm === 0) return null;
+      return Math.max(0, (vc - vv) / (v.norm * Math.sqrt(restSq)));
+    });
+    this.clear(total);
+    return out;
+  }
+
+  /** The same terms with tf x idf weights (topic words carry the cosine, generic ones hardly); idf looked up once per term. */
+  idf(v: IdVector): IdVector {
+    const w = new Array<number>(v.ids.length);
+    let sq = 0;
+    for (let k = 0; k < v.ids.length; k++) {
+      const id = v.ids[k]!;
+      let f = this.idfs[id]!;
+      if (Number.isNaN(f)) this.idfs[id] = f = idf(this.terms[id]!);
+      const x = v.w[k]! * f;
+      w[k] = x;
+      sq += x * x;
+    }
+    return { ids: v.ids, w, norm: Math.sqrt(sq) };
+  }
+
+  /** All pairwise cosines (diagonal 0), the same values as cosineMatrix of the TermVectors. */
+  cosineMatrix(vs: IdVector[]): Float64Array[] {
+    const rows = vs.map((v) => ({ ids: v.ids, w: v.w.map((x) => (v.norm > 0 ? x / v.norm : 0)) }));
+    const n = vs.length;
+    const out = Array.from({ length: n }, () => new Float64Array(n));
+    const dense = this.dense;
+    for (let i = 0; i < n; i++) {
+      const a = rows[i]!;
+      for (let k = 0; k < a.ids.length; k++) dense[a.ids[k]!] = a.w[k]!;
+      for (let j = i + 1; j < n; j++) {
+        const b = rows[j]!;
+        let dot = 0;
+        for (let k = 0; k < b.ids.length; k++) dot += dense[b.ids[k]!]! * b.w[k]!;
+        out[i]![j] = out[j]![i] = dot;
+      }
+      for (let k = 0; k < a.ids.length; k++) dense[a.ids[k]!] = 0;
+    }
+    return out;
+  }
+
+  private scatter(v: IdVector): void {
+    for (let k = 0; k < v.ids.length; k++) {
+      this.dense[v.ids[k]!] = v.w[k]!;
+      this.seen[v.ids[k]!] = 1;
+    }
+  }
+
+  private clear(v: IdVector): void {
+    for (let k = 0; k < v.ids.length; k++) {
+      this.dense[v.ids[k]!] = 0;
+      this.seen[v.ids[k]!] = 0;
+    }
+  }
 }
 
 /** Share of `terms` (as a set) found in `vocabulary`: containment, for short anchors like alt text. */
@@ -226,18 +424,6 @@ export function idf(term: string): number {
 }
 /** idf per term, memoised: the df table is a large object whose lookups cost more than a Map's. */
 const idfCache = new Map<string, number>();
-
-/** The same terms with tf x idf weights: topic words carry the cosine, generic ones hardly. */
-export function idfVector(v: TermVector): TermVector {
-  const tf = new Map<string, number>();
-  let sq = 0;
-  for (const [t, w] of v.tf) {
-    const x = w * idf(t);
-    tf.set(t, x);
-    sq += x * x;
-  }
-  return { tf, norm: Math.sqrt(sq) };
-}
 
 /** Share of `terms` (as a set) found in `vocabulary`, each term weighted by its idf. */
 export function weightedContainment(terms: string[], vocabulary: { has(t: string): boolean }): number {
