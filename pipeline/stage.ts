@@ -33,12 +33,25 @@ export interface StageContext {
   log(message: string): void;
 }
 
+/**
+ * The file layout of a side table whose readers select key ranges: rows sorted by `orderBy` in row
+ * groups of `rowGroupRows`, so DuckDB skips the row groups outside a range by their min/max
+ * statistics; a file holds up to `shardRowsFactor` x write.shardRows rows.
+ */
+export interface TableLayout {
+  orderBy: string;
+  rowGroupRows: number;
+  shardRowsFactor: number;
+}
+
 export interface Stage<I = Doc, O = Doc> {
   readonly name: string;
   /** Signal columns this stage adds to docs (and rejects). */
   readonly columns?: ColumnSpec[];
   /** Side tables this stage writes with ctx.emit: table name -> columns. */
   readonly tables?: Record<string, ColumnSpec[]>;
+  /** How some of those tables are laid out in their Parquet files (sorted, small row groups). */
+  readonly tableLayouts?: Record<string, TableLayout>;
   /** Once per process before the first unit (load models, open caches). */
   open?(config: Config, resources: Map<string, unknown>): Promise<void>;
   transform(input: AsyncIterable<I>, ctx: StageContext): AsyncIterable<O>;
@@ -76,6 +89,7 @@ export interface DocStageSpec<I, O> {
   name: string;
   columns?: ColumnSpec[];
   tables?: Record<string, ColumnSpec[]>;
+  tableLayouts?: Record<string, TableLayout>;
   /** Documents in flight in this stage (async work such as image decoding); default 1. */
   concurrency?: number | ((config: Config) => number);
   open?(config: Config, resources: Map<string, unknown>): Promise<void>;
@@ -96,6 +110,7 @@ export function docStage<I = Doc, O = Doc>(spec: DocStageSpec<I, O>): Stage<I, O
     name: spec.name,
     columns: spec.columns,
     tables: spec.tables,
+    tableLayouts: spec.tableLayouts,
     open: spec.open,
     close: spec.close,
     async *transform(input, ctx) {
