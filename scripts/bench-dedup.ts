@@ -18,7 +18,7 @@
  *
  * The partitioned pass (`corpus dedup --phase index|cluster|apply`) on synthetic signatures:
  *
- *   npx tsx scripts/bench-dedup.ts --docs 10000000 --world-size 8 [--shards 16] [--threads 1] [--apply] [--no-band-keys]
+ *   npx tsx scripts/bench-dedup.ts --docs 10000000 --world-size 8 [--shards 16] [--threads 1] [--apply] [--no-band-keys] [--compare-keys]
  *
  * writes --shards Parquet shards of N documents straight from DuckDB (doc_id, url_norm, fetched_ms,
  * a 112-value minhash, a unique paragraph, its domain's footer and logo; every 10th document an
@@ -29,7 +29,7 @@
  * unless --no-reference.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -269,20 +269,31 @@ async function phasedBench(): Promise<void> {
     }
     const du = execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0];
     console.log(`bench-dedup phases: ${N} synthetic documents in ${S} shards (${du} MB Parquet, written in ${((performance.now() - t) / 1000).toFixed(0)} s); DuckDB threads per task ${threads}; node ${process.version}; 2-core machine shared with other jobs`);
-    const worlds = process.argv.includes('--no-reference') ? [W] : [W, 1];
-    for (const w of worlds) {
-      const out = join(dir, `dedup-w${w}`);
+    // Runs: w tasks reading the band keys; with --compare-keys the same w tasks again with the keys
+    // hidden (as shards from before dedup_bands: every task reads every signature); then one task.
+    const runs: { w: number; keys: boolean }[] = [{ w: W, keys: true }];
+    if (process.argv.includes('--compare-keys')) runs.push({ w: W, keys: false });
+    if (!process.argv.includes('--no-reference')) runs.push({ w: 1, keys: true });
+    for (const { w: w0, keys } of runs) {
+      for (const s of shards) {
+        const [on, off] = [join(s, 'dedup_bands'), join(s, '_dedup_bands_off')];
+        if (keys && existsSync(off)) renameSync(off, on);
+        if (!keys && existsSync(on)) renameSync(on, off);
+      }
+      const w = w0;
+      const label = keys ? `w=${w}` : `w=${w} no keys`;
+      const out = join(dir, `dedup-w${w}-${keys}`);
       const idx: Record<string, number>[] = [];
       for (let r = 0; r < w; r++) {
         const res = run(['index', String(r), String(w), out, threads, ...shards]);
         idx.push(res);
-        console.log(`  w=${w} index ${r}: ${res.seconds.toFixed(1)} s (${res.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${res.maxRssMB.toFixed(0)} MB, ${res.pairs} pairs`);
+        console.log(`  ${label} index ${r}: ${res.seconds.toFixed(1)} s (${res.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${res.maxRssMB.toFixed(0)} MB, ${res.pairs} pairs`);
       }
       const c = run(['cluster', '0', '1', out, threads, ...shards]);
-      console.log(`  w=${w} cluster: ${c.seconds.toFixed(1)} s (${c.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
+      console.log(`  ${label} cluster: ${c.seconds.toFixed(1)} s (${c.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
       const sum = (k: string) => idx.reduce((n, x) => n + x[k], 0);
       const max = (k: string) => Math.max(...idx.map((x) => x[k]));
-      console.log(`  w=${w}: index max ${max('seconds').toFixed(1)} s, ${max('cpuSeconds').toFixed(1)} CPU-s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s, ${sum('cpuSeconds').toFixed(0)} CPU-s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s, ${c.cpuSeconds.toFixed(1)} CPU-s / ${c.maxRssMB.toFixed(0)} MB; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      console.log(`  ${label}: index max ${max('seconds').toFixed(1)} s, ${max('cpuSeconds').toFixed(1)} CPU-s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s, ${sum('cpuSeconds').toFixed(0)} CPU-s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s, ${c.cpuSeconds.toFixed(1)} CPU-s / ${c.maxRssMB.toFixed(0)} MB; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
       if (process.argv.includes('--apply')) {
         for (let r = 0; r < w; r++) {
           const a = run(['apply', String(r), String(w), out, threads, ...shards]);
