@@ -239,7 +239,7 @@ async function writeSyntheticShard(dir: string, from: number, to: number): Promi
 async function phaseChild(): Promise<void> {
   // argv: phase <phase> <rank> <worldSize> <out> <threads> <shard dirs…>
   const [, , , phase, rank, world, out, threads, ...dirs] = process.argv;
-  const opts = { dirs, out: out!, config: defaultConfig.dedup, threads: Number(threads), rank: Number(rank), worldSize: Number(world) };
+  const opts = { dirs, out: out!, config: defaultConfig.dedup, threads: Number(threads), rank: Number(rank), worldSize: Number(world), log: (m: string) => process.stderr.write(`    ${m}\n`) };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let extra: Record<string, unknown> = {};

@@ -328,8 +328,16 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     const { hasImages } = await shardViews(db, opts.dirs, names);
+    // Seconds per part of the task, for the log line (where an index task's time goes).
+    const took: string[] = [];
+    let lap = Date.now();
+    const step = (name: string) => {
+      took.push(`${name} ${((Date.now() - lap) / 1000).toFixed(1)}`);
+      lap = Date.now();
+    };
     const [n] = await db.all(`SELECT count(DISTINCT doc_id)::BIGINT AS n, count(DISTINCT doc_id) FILTER (WHERE in_docs)::BIGINT AS d
       FROM reached WHERE ${own('doc_id')}`);
+    step('nodes');
 
     // ---- pairs (a, b, kind); b is the smaller doc_id of a group where there is one ----
     await db.run('CREATE TABLE pairs (a VARCHAR, b VARCHAR, kind VARCHAR)');
@@ -339,6 +347,7 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
           FROM (SELECT DISTINCT doc_id, url_norm FROM reached WHERE url_norm IS NOT NULL AND ${own('url_norm')}))
         WHERE doc_id <> rep`);
     }
+    step('url');
     if (c.nearDup.enabled) {
       // LSH buckets of this share: (band, 64-bit key of the band's rows). Read from the shards'
       // sorted dedup_bands tables, one range scan per slot the task owns (DuckDB skips the other row
@@ -384,6 +393,7 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
           AND len(list_filter(range(1, ${k + 1}), j -> sa.minhash[j] = sb.minhash[j])) >= ${need}`);
       await db.run('DROP TABLE buckets; DROP TABLE members; DROP TABLE cand; DROP TABLE sigs; DROP TABLE ident');
     }
+    step('near');
 
     // ---- paragraphs (domain share) and image uses (image share), from one scan of the segments ----
     await db.run(`CREATE TABLE segs AS SELECT domain, doc_id, h, image_id, src FROM (
@@ -426,6 +436,7 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
     await db.run(`CREATE TABLE uses_out AS SELECT * FROM uses WHERE image_id IN (SELECT a FROM pedges)
       OR image_id IN (SELECT image_id FROM uses GROUP BY image_id HAVING count(*) > ${c.images.logoMaxDocs})`);
 
+    step('paragraphs+images');
     // ---- attributes of the documents cluster will decide about (as one node per doc_id: order-free aggregates) ----
     await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm,
         bool_or(in_docs) AS in_docs, list(DISTINCT shard ORDER BY shard) FILTER (WHERE in_docs) AS shards
@@ -451,7 +462,8 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
     await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
-    log(`dedup index ${i}/${W}: ${meta.pairs} pairs, ${meta.nodes} docs of its share, ${meta.seconds.toFixed(1)} s`);
+    step('attrs+write');
+    log(`dedup index ${i}/${W}: ${meta.pairs} pairs, ${meta.nodes} docs of its share, ${meta.seconds.toFixed(1)} s (${took.join(', ')} s)`);
     return meta;
   } finally {
     db.close();
