@@ -367,7 +367,7 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
         await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i}
           AND sh IN (SELECT sh FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i} GROUP BY sh HAVING count(DISTINCT doc_id) > 1)`);
       } else {
-        log(`dedup index ${i}/${W}: some shard has no dedup_bands table (written before it existed): band keys computed from every signature`);
+        if (keyGlobs === null) log(`dedup index ${i}/${W}: some shard has no dedup_bands table (written before it existed): band keys computed from every signature`);
         entries = `SELECT * FROM (SELECT doc_id, b, hash(b, minhash[b * ${r} + 1 : (b + 1) * ${r}]) AS bk, hash(minhash) AS sh
           FROM reached, (VALUES ${share.bands.map((b) => `(${b})`).join(', ') || '(NULL)'}) t(b) WHERE len(minhash) = ${k}) WHERE ${share.owns}`;
         await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')}
