@@ -13,6 +13,7 @@ import type { ColumnSpec } from '../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS } from '../schemas/tables.ts';
 import { Db, sqlString } from '../stages/lib/duckdb.ts';
 import { packedColumns } from '../stages/pack/index.ts';
+import { DEDUP_BANDS_COLUMNS } from '../stages/dedup/index.ts';
 
 /** What each table is, in one line (tables not listed get their folder name). */
 const TABLES: Record<string, string> = {
@@ -24,6 +25,7 @@ const TABLES: Record<string, string> = {
   rejects: 'every dropped document with the stage, reason and detail',
   stats: 'counters per unit and stage (records, drops by reason, errors, images removed by reason)',
   quality_segments: 'signals of every text segment checked by the quality stage (and the text of removed ones)',
+  dedup_bands: 'LSH band keys of every MinHash signature, sorted by band and key: what the index tasks of `corpus dedup` read',
 };
 
 /** Column descriptions the card prints beside the types (the tables' own ColumnSpecs). */
@@ -38,6 +40,7 @@ function knownColumns(): Map<string, Map<string, string>> {
   add('rejects', [...DOC_BASE_COLUMNS, ...REJECT_EXTRA_COLUMNS]);
   add('stats', STATS_COLUMNS);
   add('packed', packedColumns);
+  add('dedup_bands', DEDUP_BANDS_COLUMNS);
   return m;
 }
 

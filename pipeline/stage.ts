@@ -39,12 +39,25 @@ export interface StageContext<C = unknown> {
   log(message: string): void;
 }
 
+/**
+ * The file layout of a side table whose readers select key ranges: rows sorted by `orderBy` in row
+ * groups of `rowGroupRows`, so DuckDB skips the row groups outside a range by their min/max
+ * statistics; a file holds up to `shardRowsFactor` x write.shardRows rows.
+ */
+export interface TableLayout {
+  orderBy: string;
+  rowGroupRows: number;
+  shardRowsFactor: number;
+}
+
 export interface Stage<I = Doc, O = Doc, C = unknown> {
   readonly name: string;
   /** Signal columns this stage adds to docs (and rejects). */
   readonly columns?: ColumnSpec[];
   /** Side tables this stage writes with ctx.emit: table name -> columns. */
   readonly tables?: Record<string, ColumnSpec[]>;
+  /** How some of those tables are laid out in their Parquet files (sorted, small row groups). */
+  readonly tableLayouts?: Record<string, TableLayout>;
   /**
    * The stage's document decisions as data (threshold rules over its signal columns), for the config
    * given: what `corpus filter-sql` prints as SQL and the report draws on its histograms. A stage
@@ -88,6 +101,7 @@ export interface DocStageSpec<I, O, C = unknown> {
   name: string;
   columns?: ColumnSpec[];
   tables?: Record<string, ColumnSpec[]>;
+  tableLayouts?: Record<string, TableLayout>;
   /** Documents in flight in this stage (async work such as image decoding); default 1. */
   concurrency?: number | ((config: C) => number);
   rules?(config: C): Rule[];
@@ -109,6 +123,7 @@ export function docStage<I = Doc, O = Doc, C = unknown>(spec: DocStageSpec<I, O,
     name: spec.name,
     columns: spec.columns,
     tables: spec.tables,
+    tableLayouts: spec.tableLayouts,
     rules: spec.rules,
     open: spec.open,
     close: spec.close,

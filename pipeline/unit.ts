@@ -62,8 +62,10 @@ export interface UnitResult {
 function collectColumns(stages: Stage<unknown, unknown>[]): TableSchemas {
   const cols = stages.flatMap((s) => s.columns ?? []);
   const side: TableSchemas['side'] = {};
+  const layouts: NonNullable<TableSchemas['layouts']> = {};
   for (const s of stages) for (const [t, c] of Object.entries(s.tables ?? {})) side[t] = c;
-  return tableSchemas(cols, side);
+  for (const s of stages) Object.assign(layouts, s.tableLayouts ?? {});
+  return { ...tableSchemas(cols, side), layouts };
 }
 
 export class UnitRunner {

@@ -18,18 +18,19 @@
  *
  * The partitioned pass (`corpus dedup --phase index|cluster|apply`) on synthetic signatures:
  *
- *   npx tsx scripts/bench-dedup.ts --docs 10000000 --world-size 8 [--shards 16] [--threads 1] [--apply]
+ *   npx tsx scripts/bench-dedup.ts --docs 10000000 --world-size 8 [--shards 16] [--threads 1] [--apply] [--no-band-keys] [--compare-keys]
  *
  * writes --shards Parquet shards of N documents straight from DuckDB (doc_id, url_norm, fetched_ms,
  * a 112-value minhash, a unique paragraph, its domain's footer and logo; every 10th document an
  * 8%-perturbed signature of one of the 500 before it, every 50th the URL of the third before it,
- * 1,000 domains), then runs each index task, cluster (and with --apply each apply task) in a child
+ * 1,000 domains) and their dedup_bands tables (band keys sorted by band and key; not with
+ * --no-band-keys, which makes every index task compute them from every signature), then runs each index task, cluster (and with --apply each apply task) in a child
  * process of its own and prints its time and peak RSS, and the same as one task (--world-size 1)
  * unless --no-reference.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../pipeline/config.ts';
@@ -206,6 +207,14 @@ async function writeSyntheticShard(dir: string, from: number, to: number): Promi
               {'kind': 'image', 'text': NULL::VARCHAR, 'image_id': md5('logo' || (i % 1000))}] AS segments,
              NULL::VARCHAR[] AS boilerplate_md5, NULL::VARCHAR[] AS removed_image_ids
       FROM d) TO ${sqlString(join(dir, 'docs', 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
+    // The band keys the dedup stage writes beside them (sorted by band and key in small row groups,
+    // as stages/dedup/index.ts lays out dedup_bands), unless --no-band-keys (shards from before #19).
+    if (!process.argv.includes('--no-band-keys')) {
+      mkdirSync(join(dir, 'dedup_bands'), { recursive: true });
+      await db.run(`COPY (SELECT b::SMALLINT AS b, hash(b, minhash[b * 7 + 1 : (b + 1) * 7]) AS bk, hash(minhash) AS sh, doc_id
+          FROM read_parquet(${sqlString(join(dir, 'docs', 'part-0.parquet'))}), range(16) t(b) ORDER BY b, bk, sh, doc_id)
+        TO ${sqlString(join(dir, 'dedup_bands', 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 4096)`);
+    }
     if (from === 0) {
       mkdirSync(join(dir, 'images'), { recursive: true });
       await db.run(`COPY (SELECT md5('logo' || d) AS image_id, printf('%016x', hash(d)) AS phash FROM range(1000) t(d))
@@ -219,15 +228,17 @@ async function writeSyntheticShard(dir: string, from: number, to: number): Promi
 async function phaseChild(): Promise<void> {
   // argv: phase <phase> <rank> <worldSize> <out> <threads> <shard dirs…>
   const [, , , phase, rank, world, out, threads, ...dirs] = process.argv;
-  const opts = { dirs, out: out!, config: defaultConfig.dedup, threads: Number(threads), rank: Number(rank), worldSize: Number(world) };
+  const opts = { dirs, out: out!, config: defaultConfig.dedup, threads: Number(threads), rank: Number(rank), worldSize: Number(world), log: (m: string) => process.stderr.write(`    ${m}\n`) };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let extra: Record<string, unknown> = {};
   if (phase === 'index') extra = { pairs: (await indexPhase({ ...opts, force: true })).pairs };
   else if (phase === 'cluster') {
     const s = await clusterPhase({ ...opts, force: true });
     extra = { nodes: s.nodes, edges: s.edges, removals: s.removals, boilerplate: s.boilerplateParagraphs, logos: s.logoImages };
   } else extra = { shards: (await applyPhase({ ...opts, force: true })).length };
-  console.log(JSON.stringify({ phase, rank: opts.rank, seconds: (performance.now() - t0) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra }));
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({ phase, rank: opts.rank, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra }));
 }
 
 async function phasedBench(): Promise<void> {
@@ -247,20 +258,31 @@ async function phasedBench(): Promise<void> {
     }
     const du = execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0];
     console.log(`bench-dedup phases: ${N} synthetic documents in ${S} shards (${du} MB Parquet, written in ${((performance.now() - t) / 1000).toFixed(0)} s); DuckDB threads per task ${threads}; node ${process.version}; 2-core machine shared with other jobs`);
-    const worlds = process.argv.includes('--no-reference') ? [W] : [W, 1];
-    for (const w of worlds) {
-      const out = join(dir, `dedup-w${w}`);
+    // Runs: w tasks reading the band keys; with --compare-keys the same w tasks again with the keys
+    // hidden (as shards from before dedup_bands: every task reads every signature); then one task.
+    const runs: { w: number; keys: boolean }[] = [{ w: W, keys: true }];
+    if (process.argv.includes('--compare-keys')) runs.push({ w: W, keys: false });
+    if (!process.argv.includes('--no-reference')) runs.push({ w: 1, keys: true });
+    for (const { w: w0, keys } of runs) {
+      for (const s of shards) {
+        const [on, off] = [join(s, 'dedup_bands'), join(s, '_dedup_bands_off')];
+        if (keys && existsSync(off)) renameSync(off, on);
+        if (!keys && existsSync(on)) renameSync(on, off);
+      }
+      const w = w0;
+      const label = keys ? `w=${w}` : `w=${w} no keys`;
+      const out = join(dir, `dedup-w${w}-${keys}`);
       const idx: Record<string, number>[] = [];
       for (let r = 0; r < w; r++) {
         const res = run(['index', String(r), String(w), out, threads, ...shards]);
         idx.push(res);
-        console.log(`  w=${w} index ${r}: ${res.seconds.toFixed(1)} s, peak RSS ${res.maxRssMB.toFixed(0)} MB, ${res.pairs} pairs`);
+        console.log(`  ${label} index ${r}: ${res.seconds.toFixed(1)} s (${res.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${res.maxRssMB.toFixed(0)} MB, ${res.pairs} pairs`);
       }
       const c = run(['cluster', '0', '1', out, threads, ...shards]);
-      console.log(`  w=${w} cluster: ${c.seconds.toFixed(1)} s, peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
+      console.log(`  ${label} cluster: ${c.seconds.toFixed(1)} s (${c.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
       const sum = (k: string) => idx.reduce((n, x) => n + (x[k] ?? 0), 0);
       const max = (k: string) => Math.max(...idx.map((x) => x[k] ?? 0));
-      console.log(`  w=${w}: index max ${max('seconds').toFixed(1)} s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s / ${c.maxRssMB.toFixed(0)} MB`);
+      console.log(`  ${label}: index max ${max('seconds').toFixed(1)} s, ${max('cpuSeconds').toFixed(1)} CPU-s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s, ${sum('cpuSeconds').toFixed(0)} CPU-s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s, ${c.cpuSeconds.toFixed(1)} CPU-s / ${c.maxRssMB.toFixed(0)} MB; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
       if (process.argv.includes('--apply')) {
         for (let r = 0; r < w; r++) {
           const a = run(['apply', String(r), String(w), out, threads, ...shards]);

@@ -5,7 +5,7 @@
  * by 3 tasks, with the shards given in other orders and the rank taken from Slurm / Kubernetes
  * variables. The removal lists and the deduplicated docs must be the same bytes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +13,9 @@ import { loadConfig } from '../pipeline/config.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
-import { bandShare } from '../stages/dedup/global.ts';
+import { bandShare, parquetGlob } from '../stages/dedup/global.ts';
 import { extractHtml } from '../stages/extract/index.ts';
+import { Db, sqlString } from '../stages/lib/duckdb.ts';
 import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
 
 const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'nytimes-1', 'lemonde-1', 'lwn-1'];
@@ -184,26 +185,77 @@ describe('corpus dedup --phase index|cluster|apply', () => {
 });
 
 describe('bandShare: the LSH buckets dealt to index tasks', () => {
-  it('gives every (band, key range) slot to exactly one task, and each task only its own bands to hash', () => {
+  it('gives every (band, key range) slot to exactly one task, ranges that tile each band, and each task only its own bands', () => {
     const B = 16;
+    const span = 1n << 64n;
     for (const n of [1, 2, 3, 8, 16, 17, 40]) {
       const m = Math.ceil(n / B);
-      const owners = new Map<string, number>();
-      let hashed = 0;
+      const perBand = new Map<number, { lo: bigint; hi: bigint }[]>();
+      let touched = 0;
       for (let i = 0; i < n; i++) {
-        const { bands, owns } = bandShare(B, n, i);
-        hashed += bands.length;
-        expect(owns).toBe(`(b * ${m} + bk % ${m}) % ${n} = ${i}`);
-        for (const b of bands) {
-          for (let j = 0; j < m; j++) {
-            if ((b * m + j) % n === i) owners.set(`${b}:${j}`, (owners.get(`${b}:${j}`) ?? 0) + 1);
-          }
-        }
+        const { bands, slots, owns } = bandShare(B, n, i);
+        touched += bands.length;
+        expect(slots.length).toBeGreaterThan(0);
+        expect(owns).toContain(`% ${n} = ${i}`);
+        for (const s of slots) perBand.set(s.b, [...(perBand.get(s.b) ?? []), { lo: s.lo, hi: s.hi }]);
       }
-      expect(owners.size).toBe(B * m);
-      expect([...owners.values()].every((c) => c === 1)).toBe(true);
-      // With n <= B each band is hashed by one task only: the hashing work is split, not repeated.
-      if (n <= B) expect(hashed).toBe(B);
+      // Each band's key space [0, 2^64) is cut into m ranges with no gap and no overlap.
+      expect(perBand.size).toBe(B);
+      for (const ranges of perBand.values()) {
+        ranges.sort((x, y) => (x.lo < y.lo ? -1 : 1));
+        expect(ranges.length).toBe(m);
+        expect(ranges[0]!.lo).toBe(0n);
+        expect(ranges.at(-1)!.hi).toBe(span - 1n);
+        for (let j = 1; j < ranges.length; j++) expect(ranges[j]!.lo).toBe(ranges[j - 1]!.hi + 1n);
+      }
+      // With n <= B each band is read by one task only: the work is split, not repeated.
+      if (n <= B) expect(touched).toBe(B);
     }
   });
+});
+
+describe('dedup_bands: the band keys the dedup stage writes for the index tasks', () => {
+  it('are sorted by band and key, one row per band of every signature, and give the same lists as keys computed from the signatures', async () => {
+    const k = loadConfig().dedup.nearDup.bands;
+    for (const d of shards) {
+      // Each file in (b, bk) order, as written (one thread: rows come back in file order).
+      const files = (readdirSync(join(d, 'dedup_bands')) as string[]).filter((f) => f.endsWith('.parquet'));
+      expect(files.length).toBeGreaterThan(0);
+      const db = await Db.open({ threads: 1 });
+      try {
+        for (const f of files) {
+          const rows = (await db.all(`SELECT b, bk FROM read_parquet(${sqlString(join(d, 'dedup_bands', f))})`)).map((r) => [Number(r.b), BigInt(r.bk as bigint)] as const);
+          const sorted = [...rows].sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+          expect(rows).toEqual(sorted);
+        }
+      } finally {
+        db.close();
+      }
+      const [c] = (await queryCorpus(d, 'SELECT count(*)::INTEGER AS keys FROM dedup_bands')) as { keys: number }[];
+      let sigs = 0;
+      const db2 = await Db.open({ threads: 1 });
+      try {
+        for (const t of ['docs', 'rejects']) {
+          const g = await parquetGlob(d, t);
+          if (g) sigs += Number((await db2.all(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(g)}, union_by_name = true) WHERE len(minhash) > 0`))[0]!.n);
+        }
+      } finally {
+        db2.close();
+      }
+      expect(c!.keys).toBe(sigs * k);
+      expect(c!.keys).toBeGreaterThan(0);
+    }
+    // Shards written before the table existed (here: one of four without it) make every task compute
+    // the keys from the signatures; the lists and docs are the same bytes.
+    const old = join(root, 'old');
+    const copies = shards.map((d) => join(old, d.split('/').pop()!));
+    for (const [i, d] of shards.entries()) cpSync(d, copies[i]!, { recursive: true });
+    rmSync(join(copies[1]!, 'dedup_bands'), { recursive: true });
+    const out = join(root, 'old-out');
+    await partitioned(copies, out, 'flag');
+    const want = outputs(join(root, 'single'));
+    const got = outputs(out);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [f, bytes] of want) expect(got.get(f)!.equals(bytes), f).toBe(true);
+  }, 600_000);
 });

@@ -207,23 +207,50 @@ const INDEX_TABLES = ['pairs', 'attrs', 'paras', 'risk', 'pedges', 'uses'] as co
 const LIST_TABLES = ['removals', 'boilerplate', 'image_removals', 'image_clusters'] as const;
 
 /**
- * Task `i` of `n`'s share of the LSH buckets: each band is cut into m = ceil(n / B) key-hash ranges,
- * giving B * m slots dealt round-robin to the tasks. `bands` are the bands the task must hash at all
- * (B / n of them when n <= B), `owns` the SQL test of a (b, bk) entry. Every slot has one owner, so
- * the tasks together see every bucket exactly once, whatever n is.
+ * Task `i` of `n`'s share of the LSH buckets: each band's 64-bit key space is cut into m = ceil(n / B)
+ * contiguous ranges, giving B * m slots (band b, range j) dealt round-robin ((b * m + j) % n) to the
+ * tasks. `bands` are the bands the task touches at all (B / n of them when n <= B), `slots` its
+ * key ranges (inclusive bounds; what it reads from the sorted `dedup_bands` tables), `owns` the SQL
+ * test of a (b, bk) entry. Every slot has one owner, so the tasks together see every bucket exactly
+ * once, whatever n is.
  */
-export function bandShare(B: number, n: number, i: number): { bands: number[]; owns: string } {
+export function bandShare(B: number, n: number, i: number): { bands: number[]; slots: { b: number; lo: bigint; hi: bigint }[]; owns: string } {
   const m = Math.ceil(n / B);
-  const bands: number[] = [];
+  const span = 1n << 64n;
+  const step = (span + BigInt(m) - 1n) / BigInt(m);
+  const slots: { b: number; lo: bigint; hi: bigint }[] = [];
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < m; j++) {
-      if ((b * m + j) % n === i) {
-        bands.push(b);
-        break;
-      }
+      if ((b * m + j) % n !== i) continue;
+      const lo = BigInt(j) * step;
+      const hi = BigInt(j + 1) * step - 1n;
+      slots.push({ b, lo, hi: hi < span ? hi : span - 1n });
     }
   }
-  return { bands, owns: `(b * ${m} + bk % ${m}) % ${n} = ${i}` };
+  const bands = [...new Set(slots.map((s) => s.b))];
+  const owns = m === 1 ? `b % ${n} = ${i}` : `(b * ${m} + bk // ${step}::UBIGINT) % ${n} = ${i}`;
+  return { bands, slots, owns };
+}
+
+/**
+ * The `dedup_bands` tables of the shards (written by the dedup stage since #19), or null when a shard
+ * that has signatures lacks one (written before): then every key is computed from the signatures,
+ * as before, since keys made two ways would not meet.
+ */
+async function bandKeyGlobs(db: Db, dirs: string[], k: number): Promise<string[] | null> {
+  const globs: string[] = [];
+  for (const dir of dirs) {
+    const g = await parquetGlob(dir, 'dedup_bands');
+    if (g) {
+      globs.push(g);
+      continue;
+    }
+    for (const t of ['docs', 'rejects']) {
+      const src = await parquetGlob(dir, t);
+      if (src && (await count(db, `SELECT 1 FROM read_parquet(${sqlString(src)}, union_by_name = true) WHERE len(minhash) = ${k} LIMIT 1`)) > 0) return null;
+    }
+  }
+  return globs;
 }
 
 function indexDir(out: string, s: Share): string {
@@ -301,8 +328,16 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     const { hasImages } = await shardViews(db, opts.dirs, names);
+    // Seconds per part of the task, for the log line (where an index task's time goes).
+    const took: string[] = [];
+    let lap = Date.now();
+    const step = (name: string) => {
+      took.push(`${name} ${((Date.now() - lap) / 1000).toFixed(1)}`);
+      lap = Date.now();
+    };
     const [n] = await db.all(`SELECT count(DISTINCT doc_id)::BIGINT AS n, count(DISTINCT doc_id) FILTER (WHERE in_docs)::BIGINT AS d
       FROM reached WHERE ${own('doc_id')}`);
+    step('nodes');
 
     // ---- pairs (a, b, kind); b is the smaller doc_id of a group where there is one ----
     await db.run('CREATE TABLE pairs (a VARCHAR, b VARCHAR, kind VARCHAR)');
@@ -312,34 +347,53 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
           FROM (SELECT DISTINCT doc_id, url_norm FROM reached WHERE url_norm IS NOT NULL AND ${own('url_norm')}))
         WHERE doc_id <> rep`);
     }
+    step('url');
     if (c.nearDup.enabled) {
-      // Identical signatures: every doc to the smallest doc_id with its signature (its representative).
-      await db.run(`INSERT INTO pairs SELECT doc_id, rep, 'near' FROM (
-          SELECT doc_id, min(doc_id) OVER (PARTITION BY minhash) AS rep
-          FROM (SELECT DISTINCT doc_id, minhash FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')}))
-        WHERE doc_id <> rep`);
-      // LSH buckets of this share: (band, hash of the band's rows). Two passes so the big one keeps
-      // no strings: first the buckets holding two different signatures, then their members.
-      // The share is a set of (band, key-hash range) slots, so a task hashes only the bands it owns:
-      // its work falls as 1/n (hashing every band in every task made index time flat in n).
-      const { bands, owns } = bandShare(B, W, i);
-      const entries = `SELECT doc_id, minhash, b, hash(b, minhash[b * ${r} + 1 : (b + 1) * ${r}]) AS bk, hash(minhash) AS sh
-        FROM reached, (VALUES ${bands.map((b) => `(${b})`).join(', ')}) t(b) WHERE len(minhash) = ${k}`;
-      await db.run(`CREATE TABLE buckets AS SELECT b, bk FROM (${entries}) WHERE ${owns}
-        GROUP BY b, bk HAVING min(sh) <> max(sh)`);
+      // LSH buckets of this share: (band, 64-bit key of the band's rows). Read from the shards'
+      // sorted dedup_bands tables, one range scan per slot the task owns (DuckDB skips the other row
+      // groups: a task reads ~1/n of the keys); for shards written before those tables, computed from
+      // the signatures (every task then reads every signature, hashing only the bands it owns).
+      // Two passes so the big one keeps no strings: first the buckets holding two different
+      // signatures, then their members.
+      const share = bandShare(B, W, i);
+      const keyGlobs = await bandKeyGlobs(db, opts.dirs, k);
+      let entries: string;
+      if (keyGlobs && keyGlobs.length > 0) {
+        const src = `read_parquet([${keyGlobs.map(sqlString).join(', ')}])`;
+        entries = share.slots
+          .map((s) => `SELECT doc_id, b, bk, sh FROM ${src} WHERE b = ${s.b} AND bk BETWEEN ${s.lo}::UBIGINT AND ${s.hi}::UBIGINT`)
+          .join(' UNION ALL ');
+        // Identical signatures of this share: groups of one signature key (band 0 rows), checked against the signatures below.
+        await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i}
+          AND sh IN (SELECT sh FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i} GROUP BY sh HAVING count(DISTINCT doc_id) > 1)`);
+      } else {
+        if (keyGlobs === null) log(`dedup index ${i}/${W}: some shard has no dedup_bands table (written before it existed): band keys computed from every signature`);
+        entries = `SELECT * FROM (SELECT doc_id, b, hash(b, minhash[b * ${r} + 1 : (b + 1) * ${r}]) AS bk, hash(minhash) AS sh
+          FROM reached, (VALUES ${share.bands.map((b) => `(${b})`).join(', ') || '(NULL)'}) t(b) WHERE len(minhash) = ${k}) WHERE ${share.owns}`;
+        await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')}
+          AND minhash IN (SELECT minhash FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')} GROUP BY minhash HAVING count(DISTINCT doc_id) > 1)`);
+      }
+      if (share.slots.length === 0) entries = 'SELECT NULL::VARCHAR AS doc_id, NULL::SMALLINT AS b, NULL::UBIGINT AS bk, NULL::UBIGINT AS sh WHERE false';
+      await db.run(`CREATE TABLE buckets AS SELECT b, bk FROM (${entries}) GROUP BY b, bk HAVING min(sh) <> max(sh)`);
       // One member per distinct signature in each bucket: its representative (identical signatures
       // share every bucket, so the smallest doc_id here is the smallest overall).
-      await db.run(`CREATE TABLE members AS SELECT bk, any_value(b) AS b, sh, min(doc_id) AS rep FROM (${entries}) e
-        WHERE ${owns} AND bk IN (SELECT bk FROM buckets) GROUP BY bk, sh`);
-      await db.run(`CREATE TABLE cand AS SELECT DISTINCT x.b, x.rep AS a, y.rep AS b2 FROM members x JOIN members y ON x.bk = y.bk AND x.rep < y.rep`);
+      await db.run(`CREATE TABLE members AS SELECT e.b, e.bk, e.sh, min(e.doc_id) AS rep FROM (${entries}) e
+        SEMI JOIN buckets u ON u.b = e.b AND u.bk = e.bk GROUP BY e.b, e.bk, e.sh`);
+      await db.run(`CREATE TABLE cand AS SELECT DISTINCT x.b, x.rep AS a, y.rep AS b2 FROM members x JOIN members y ON x.b = y.b AND x.bk = y.bk AND x.rep < y.rep`);
+      // The signatures of the documents named: one scan of the signature column.
       await db.run(`CREATE TABLE sigs AS SELECT doc_id, min(minhash) AS minhash FROM reached
-        WHERE len(minhash) = ${k} AND doc_id IN (SELECT a FROM cand UNION SELECT b2 FROM cand) GROUP BY doc_id`);
+        WHERE len(minhash) = ${k} AND doc_id IN (SELECT a FROM cand UNION SELECT b2 FROM cand UNION SELECT doc_id FROM ident) GROUP BY doc_id`);
+      // Identical signatures: every doc to the smallest doc_id with its signature (its representative).
+      await db.run(`INSERT INTO pairs SELECT doc_id, rep, 'near' FROM (
+          SELECT doc_id, min(doc_id) OVER (PARTITION BY minhash) AS rep FROM sigs SEMI JOIN ident USING (doc_id))
+        WHERE doc_id <> rep`);
       // The exact test: the band really agrees (bk is a hash) and enough positions agree.
       await db.run(`INSERT INTO pairs SELECT DISTINCT cand.a, cand.b2, 'near' FROM cand JOIN sigs sa ON sa.doc_id = cand.a JOIN sigs sb ON sb.doc_id = cand.b2
         WHERE sa.minhash[cand.b * ${r} + 1 : (cand.b + 1) * ${r}] = sb.minhash[cand.b * ${r} + 1 : (cand.b + 1) * ${r}]
           AND len(list_filter(range(1, ${k + 1}), j -> sa.minhash[j] = sb.minhash[j])) >= ${need}`);
-      await db.run('DROP TABLE buckets; DROP TABLE members; DROP TABLE cand; DROP TABLE sigs');
+      await db.run('DROP TABLE buckets; DROP TABLE members; DROP TABLE cand; DROP TABLE sigs; DROP TABLE ident');
     }
+    step('near');
 
     // ---- paragraphs (domain share) and image uses (image share), from one scan of the segments ----
     await db.run(`CREATE TABLE segs AS SELECT domain, doc_id, h, image_id, src FROM (
@@ -382,6 +436,7 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
     await db.run(`CREATE TABLE uses_out AS SELECT * FROM uses WHERE image_id IN (SELECT a FROM pedges)
       OR image_id IN (SELECT image_id FROM uses GROUP BY image_id HAVING count(*) > ${c.images.logoMaxDocs})`);
 
+    step('paragraphs+images');
     // ---- attributes of the documents cluster will decide about (as one node per doc_id: order-free aggregates) ----
     await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm,
         bool_or(in_docs) AS in_docs, list(DISTINCT shard ORDER BY shard) FILTER (WHERE in_docs) AS shards
@@ -407,7 +462,8 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
     await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
-    log(`dedup index ${i}/${W}: ${meta.pairs} pairs, ${meta.nodes} docs of its share, ${meta.seconds.toFixed(1)} s`);
+    step('attrs+write');
+    log(`dedup index ${i}/${W}: ${meta.pairs} pairs, ${meta.nodes} docs of its share, ${meta.seconds.toFixed(1)} s (${took.join(', ')} s)`);
     return meta;
   } finally {
     db.close();

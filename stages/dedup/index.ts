@@ -9,7 +9,7 @@
  */
 import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
 import { docStage, drop, type StageContext } from '../../pipeline/stage.ts';
-import { lshThreshold, candidateProbability, MinHasher, minMatches } from './minhash.ts';
+import { bandKey64, lshThreshold, candidateProbability, MinHasher, minMatches, signatureKey64 } from './minhash.ts';
 import { domainParagraphKey, hamming, imageKey, paragraphMd5, parsePhash } from './keys.ts';
 import { fetchMs, isBetter, RunDedupState, type IndexedDoc } from './run-index.ts';
 import { trackingParamPatterns, urlKey } from './url.ts';
@@ -107,6 +107,21 @@ export const DEDUP_COLUMNS: ColumnSpec[] = [
   { name: 'removed_image_ids', type: 'VARCHAR[]', description: 'image_id of every image removed in-run' },
 ];
 
+/**
+ * Side table `dedup_bands`: one row per LSH band of every signature, sorted by (b, bk) in small row
+ * groups, so an index task of `corpus dedup` reads only the band-key ranges it owns (DuckDB skips the
+ * other row groups by their statistics) instead of every signature of every shard — the layout of
+ * datatrove's per-band signature files. The keys are hashes: the global pass verifies candidates
+ * against the signatures themselves.
+ */
+export const DEDUP_BANDS = 'dedup_bands';
+export const DEDUP_BANDS_COLUMNS: ColumnSpec[] = [
+  { name: 'b', type: 'SMALLINT', description: 'LSH band (0-based)' },
+  { name: 'bk', type: 'UBIGINT', description: 'band key: 64-bit hash of the band\'s rows of the signature' },
+  { name: 'sh', type: 'UBIGINT', description: 'signature key: 64-bit hash of the whole signature' },
+  { name: 'doc_id', type: 'VARCHAR', description: 'the document (in docs or rejects of the same shard)' },
+];
+
 export const DEDUP_STATE = 'dedup:state';
 
 /** The expected behaviour of a banding, for docs and the eval. */
@@ -175,6 +190,10 @@ export function dedupDoc(doc: Doc, ctx: StageContext<DedupNeeds>) {
   s.url_norm = key;
   const sig = cfg.nearDup.enabled ? hasher.signature(docText(doc.segments)) : null;
   s.minhash = sig ? Array.from(sig) : null;
+  if (sig && sig.length === hasher.k) {
+    const sh = signatureKey64(sig);
+    for (let b = 0; b < cfg.nearDup.bands; b++) ctx.emit(DEDUP_BANDS, { b, bk: bandKey64(sig, b, cfg.nearDup.rowsPerBand), sh, doc_id: doc.id });
+  }
 
   let supersedes: string | null = null;
   let dup: { reason: string; of: string; sim: number; detail: string } | null = null;
@@ -312,6 +331,8 @@ function removeDuplicateImages(
 export const dedupStage = docStage<Doc, Doc, DedupNeeds>({
   name: 'dedup',
   columns: DEDUP_COLUMNS,
+  tables: { [DEDUP_BANDS]: DEDUP_BANDS_COLUMNS },
+  tableLayouts: { [DEDUP_BANDS]: { orderBy: 'b, bk, sh, doc_id', rowGroupRows: 4096, shardRowsFactor: 32 } },
   concurrency: 1,
   async open(config, resources) {
     runState(config, resources);

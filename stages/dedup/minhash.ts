@@ -228,6 +228,30 @@ export function bandKey(sig: Uint32Array, b: number, rows: number): number {
   return fmix32(h) & 0x7fffffff;
 }
 
+/** Two independent 32-bit mixes of positions [from, to) of a signature, as one unsigned 64-bit key. */
+function key64(sig: ArrayLike<number>, from: number, to: number, salt: number): bigint {
+  let h1 = 0x3c6ef372 ^ salt;
+  let h2 = 0x5be0cd19 ^ Math.imul(salt, 0x85ebca6b);
+  for (let i = from; i < to; i++) {
+    h1 = Math.imul(h1 ^ sig[i]!, 0x9e3779b1) ^ (h1 >>> 13);
+    h2 = Math.imul(h2 ^ sig[i]!, 0xc2b2ae35) ^ (h2 >>> 15);
+  }
+  return (BigInt(fmix32(h1 ^ (to - from)) >>> 0) << 32n) | BigInt(fmix32(h2 ^ (to - from)) >>> 0);
+}
+
+/**
+ * 64-bit key of band `b` and of the whole signature, as the dedup stage writes them to the
+ * `dedup_bands` table for the global pass (which verifies every candidate against the signatures,
+ * so a collision costs a comparison, never a wrong pair).
+ */
+export function bandKey64(sig: ArrayLike<number>, b: number, rows: number): bigint {
+  return key64(sig, b * rows, (b + 1) * rows, b + 1);
+}
+
+export function signatureKey64(sig: ArrayLike<number>): bigint {
+  return key64(sig, 0, sig.length, 0);
+}
+
 /** Whether band `b` of two signatures agrees at every row. */
 export function bandEqual(a: Uint32Array, b: Uint32Array, band: number, rows: number): boolean {
   for (let i = band * rows; i < (band + 1) * rows; i++) if (a[i] !== b[i]) return false;

@@ -118,13 +118,19 @@ export class ParquetTableWriter {
     this.append(this.columns.map((c) => row[c.name] ?? null));
   }
 
-  /** Write the buffered rows to `path` (Parquet) and start an empty buffer. Returns rows written. */
-  async writeTo(path: string): Promise<number> {
+  /**
+   * Write the buffered rows to `path` (Parquet) and start an empty buffer. Returns rows written.
+   * With `layout`, sorted by its orderBy in row groups of its rowGroupRows.
+   */
+  async writeTo(path: string, layout?: { orderBy: string; rowGroupRows: number }): Promise<number> {
     this.writer.flush();
     this.appender.closeSync();
     const n = this.pending;
+    const t = quoteIdent(this.tableName);
     await this.db.run(
-      `COPY ${quoteIdent(this.tableName)} TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${this.compression})`,
+      layout
+        ? `COPY (SELECT * FROM ${t} ORDER BY ${layout.orderBy}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${this.compression}, ROW_GROUP_SIZE ${layout.rowGroupRows})`
+        : `COPY ${t} TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${this.compression})`,
     );
     await this.db.run(`DELETE FROM ${quoteIdent(this.tableName)}`);
     this.pending = 0;

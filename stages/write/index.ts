@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ColumnSpec, Doc, Rejection } from '../../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS, docRow } from '../../schemas/tables.ts';
 import { type Db, ParquetTableWriter, type Row } from '../lib/duckdb.ts';
+import type { TableLayout } from '../../pipeline/stage.ts';
 import type { WriteConfig } from './config.ts';
 
 export { writeDefaults, type WriteConfig } from './config.ts';
@@ -20,6 +21,8 @@ export interface TableSchemas {
   rejects: ColumnSpec[];
   /** Side tables declared by stages (images, ...). */
   side: Record<string, ColumnSpec[]>;
+  /** Side tables written sorted in small row groups (Stage.tableLayouts). */
+  layouts?: Record<string, TableLayout>;
 }
 
 /** Columns of docs and rejects given the signal columns the run's stages declare. */
@@ -64,13 +67,14 @@ class ShardedTable {
     private readonly dir: string,
     private readonly unitId: string,
     private readonly limits: { shardRows: number; shardBytes: number },
+    private readonly layout?: TableLayout,
   ) {}
 
   async add(values: unknown[]): Promise<void> {
     this.buf.append(values);
     this.rows++;
     this.bufferedBytes += approxBytes(values);
-    if (this.buf.size >= this.limits.shardRows || this.bufferedBytes >= this.limits.shardBytes) await this.flush();
+    if (this.buf.size >= this.limits.shardRows * (this.layout?.shardRowsFactor ?? 1) || this.bufferedBytes >= this.limits.shardBytes) await this.flush();
   }
 
   async flush(): Promise<void> {
@@ -78,7 +82,7 @@ class ShardedTable {
     if (this.buf.size === 0) return;
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.tmp-${this.unitId}-${pad(this.seq++)}.parquet`);
-    await this.buf.writeTo(tmp);
+    await this.buf.writeTo(tmp, this.layout);
     this.tmpFiles.push(tmp);
   }
 
@@ -110,7 +114,7 @@ export class UnitWriter {
     for (const [name, cols] of all) {
       const buf = await ParquetTableWriter.create(db, cols, cfg.compression);
       w.buffers.push(buf);
-      w.tables.set(name, new ShardedTable(buf, join(outDir, name), unitId, cfg));
+      w.tables.set(name, new ShardedTable(buf, join(outDir, name), unitId, cfg, schemas.layouts?.[name]));
     }
     return w;
   }
