@@ -37,7 +37,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { publishPath, writeFileAtomically } from '../lib/atomic.ts';
 import { basename, join, resolve } from 'node:path';
 import { Db, sqlString } from '../lib/duckdb.ts';
 import type { DedupConfig } from './index.ts';
@@ -276,12 +277,6 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
-/** Writes a file under a temporary name and renames it into place (readers never see half of it). */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
 
 function check(s: Share): void {
   if (!(Number.isInteger(s.worldSize) && s.worldSize >= 1 && Number.isInteger(s.rank) && s.rank >= 0 && s.rank < s.worldSize)) {
@@ -461,7 +456,7 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
     };
     await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
     await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    await publishPath(tmp, dir);
     step('attrs+write');
     log(`dedup index ${i}/${W}: ${meta.pairs} pairs, ${meta.nodes} docs of its share, ${meta.seconds.toFixed(1)} s (${took.join(', ')} s)`);
     return meta;
@@ -637,9 +632,9 @@ export async function clusterPhase(opts: DedupShards & { force?: boolean }): Pro
     for (const d of ['docs', '_apply']) await rm(join(opts.out, d), { recursive: true, force: true });
     for (const t of LIST_TABLES) {
       await rm(join(opts.out, t), { recursive: true, force: true });
-      await rename(join(tmp, t), join(opts.out, t));
+      await publishPath(join(tmp, t), join(opts.out, t));
     }
-    await writeAtomic(summaryFile, JSON.stringify(summary, null, 2) + '\n');
+    await writeFileAtomically(summaryFile, JSON.stringify(summary, null, 2) + '\n');
     return summary;
   } finally {
     db.close();
@@ -714,10 +709,10 @@ export async function applyPhase(opts: ApplyOptions): Promise<AppliedShard[]> {
       const rows = await applyShardDocs(opts, s, tmp);
       if (rows === null) continue;
       const extra = opts.post ? await opts.post(tmp, s) : {};
-      await rename(tmp, s.file);
+      await publishPath(tmp, s.file);
       const marker: AppliedShard = { lists, shard: s.name, rows, ...extra };
       await mkdir(join(s.marker, '..'), { recursive: true });
-      await writeAtomic(s.marker, JSON.stringify(marker, null, 2) + '\n');
+      await writeFileAtomically(s.marker, JSON.stringify(marker, null, 2) + '\n');
       log(`dedup apply ${opts.rank}/${opts.worldSize}: shard ${s.name}: ${rows} docs`);
       out.push(marker);
     } finally {
