@@ -253,7 +253,12 @@ async function docs(): Promise<void> {
   const pass = async (c: typeof cfg) => {
     const inner = await createDetector();
     let calls = 0;
-    const detector = { detect: (t: string) => (calls++, inner.detect(t)) };
+    const detector = {
+      detect: (t: string) => {
+        calls++;
+        return inner.detect(t);
+      },
+    };
     const copies = all.map((d) => structuredClone(d.doc));
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();

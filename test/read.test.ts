@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { expandInputs, readUnit } from '../stages/read/index.ts';
+import chardet from 'chardet';
 import { decodeHtml } from '../stages/read/charset.ts';
 import { dechunk, decodeHttpBody } from '../stages/lib/http-body.ts';
 import type { RawPage } from '../schemas/doc.ts';
@@ -138,6 +139,21 @@ describe('charset decoding', () => {
     const d = decodeHtml(cp1251, { contentType: 'text/html; charset=utf-8' });
     expect(d.text).toContain('Привет');
     expect(d.source).toBe('detected');
+  });
+
+  it('detection on a window of the page names the charset as chardet does on the first 64 KiB', () => {
+    // A long ASCII head, a little valid UTF-8 (é), then Windows-1252 text with curly quotes (C1 bytes).
+    const head = Buffer.from(`<html><head><script>${'var x = 1;\n'.repeat(2500)}</script></head><body><p>Caf\u00e9 ${'word '.repeat(200)}</p>`);
+    const latin = Buffer.from(
+      '<p>The \x93quick\x94 brown fox \x96 jumped over the lazy dog\x92s back; na\xefve caf\xe9s and d\xe9j\xe0 vu. </p>'.repeat(60),
+      'latin1',
+    );
+    for (const page of [Buffer.concat([head, latin]), Buffer.concat([latin, head]), latin]) {
+      const d = decodeHtml(page);
+      expect(d.source).toBe('detected');
+      expect(d.charset).toBe(chardet.detect(page.subarray(0, 64 * 1024))!.toLowerCase());
+      expect(d.text).toContain('déjà vu');
+    }
   });
 
   it('valid non-ASCII UTF-8 wins over a stale legacy declaration (real page: qq.html says gb2312)', async () => {

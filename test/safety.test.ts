@@ -79,7 +79,10 @@ describe('flagged words (naughty-words / LDNOOBW)', () => {
     const phraseTimes = new Map<string, number>();
     for (const e of phrases) phraseTimes.set(words(e).join(' '), (phraseTimes.get(words(e).join(' ')) ?? 0) + 1);
     let seed = 7;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
     for (let t = 0; t < 200; t++) {
       const parts: string[] = [];
       for (let k = rand(12); k >= 0; k--) parts.push(rand(3) === 0 ? 'and' : phrases[rand(8)]!);

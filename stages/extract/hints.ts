@@ -59,20 +59,30 @@ function words(s: string): string[] {
  */
 export function classHint(cls: string, id: string, role: string, itemprop: string, itemtype: string): number {
   if (!role && !itemprop && !itemtype) {
-    // Pages repeat the same class names on many blocks: remember the answers (bounded memory).
-    const key = `${cls}\u0000${id}`;
-    let h = cache.get(key);
+    if (!cls && !id) return 0; // half the blocks of a page: nothing to read
+    // Pages repeat the same class names on many blocks: remember the answers (bounded memory), by
+    // class and then id (no joined key string to build and hash per block).
+    let byId = cache.get(cls);
+    if (byId === undefined) {
+      if (cacheSize >= 20_000) {
+        cache.clear();
+        cacheSize = 0;
+      }
+      cache.set(cls, (byId = new Map()));
+    }
+    let h = byId.get(id);
     if (h === undefined) {
-      if (cache.size >= 20_000) cache.clear();
       h = computeHint(cls, id, '', '', '');
-      cache.set(key, h);
+      byId.set(id, h);
+      cacheSize++;
     }
     return h;
   }
   return computeHint(cls, id, role, itemprop, itemtype);
 }
 
-const cache = new Map<string, number>();
+const cache = new Map<string, Map<string, number>>();
+let cacheSize = 0;
 
 function computeHint(cls: string, id: string, role: string, itemprop: string, itemtype: string): number {
   if (role === 'main' || /\barticleBody\b|\breviewBody\b/i.test(itemprop)) return 2;

@@ -5,7 +5,14 @@
  * keeps and then goes through the same tree builder, so text runs, images and their order come out as
  * everywhere else. Every other page goes through the generic extractor untouched.
  */
-import * as cheerio from 'cheerio';
+import { createRequire } from 'node:module';
+
+type Cheerio = typeof import('cheerio');
+let loaded: Cheerio | null = null;
+/** cheerio is loaded on first use (~0.4 CPU-s at start-up): only configs with site rules need it. */
+function cheerio(): Cheerio {
+  return (loaded ??= createRequire(import.meta.url)('cheerio') as Cheerio);
+}
 
 export interface SiteRule {
   /** A host or registered domain: matches it and its subdomains ("example.com" matches www.example.com). */
@@ -37,7 +44,7 @@ const compiledCache = new WeakMap<SiteRule[], Compiled[]>();
 function checkSelector(where: string, sel: unknown): void {
   if (typeof sel !== 'string' || !sel.trim()) throw new SiteRuleError(`${where}: expected a CSS selector string`);
   try {
-    cheerio.load('<p></p>')(sel);
+    cheerio().load('<p></p>')(sel);
   } catch (e) {
     throw new SiteRuleError(`${where}: not a valid CSS selector (${(e as Error).message.split('\n')[0]}): ${sel}`);
   }
@@ -100,7 +107,7 @@ export interface RuleResult {
 
 /** Apply a matching rule to the page with cheerio. */
 export function applySiteRule(html: string, c: Compiled): RuleResult {
-  const $ = cheerio.load(html);
+  const $ = cheerio().load(html);
   let removed = 0;
   for (const sel of c.rule.remove ?? []) {
     const found = $(sel);

@@ -244,7 +244,7 @@ export function langidRow(doc: Doc): Record<string, unknown> {
 
 let detector: Detector | null = null;
 
-export const langidStage = docStage({
+export const langidStage = docStage<Doc, Doc, { langid: LangidConfig }>({
   name: 'langid',
   columns: langidColumns,
   async open() {

@@ -289,7 +289,7 @@ export function assess(doc: Doc, cfg: QualityConfig): QualityResult {
   return { doc, segmentRows, reason };
 }
 
-export const qualityStage = docStage({
+export const qualityStage = docStage<Doc, Doc, { quality: QualityConfig }>({
   name: 'quality',
   columns: qualityColumns,
   tables: { quality_segments: qualitySegmentColumns },
