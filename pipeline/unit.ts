@@ -246,8 +246,10 @@ export class UnitRunner {
     const writeTime = stats.for('write');
     const waitWrites = async () => {
       const t0 = performance.now();
+      const u0 = process.cpuUsage();
       await pending;
       writeTime.add('time:own_seconds', (performance.now() - t0) / 1000);
+      writeTime.add('time:own_cpu_seconds', cpuSince(u0));
     };
     try {
       for await (const doc of stream as AsyncIterable<Doc>) {
@@ -258,10 +260,12 @@ export class UnitRunner {
       }
       await waitWrites();
       const t0 = performance.now();
+      const u0 = process.cpuUsage();
       // The unit's counters go into the stats table once, with its last segment (the commit's own time is not in them).
       if (next === null) for (const r of stats.rows()) await writer.writeRow('stats', { unit: unit.key, ...r });
       const output = await writer.commit();
       writeTime.add('time:own_seconds', (performance.now() - t0) / 1000);
+      writeTime.add('time:own_cpu_seconds', cpuSince(u0));
       return { files: output.files, rows: output.rows, next, pages };
     } catch (err) {
       abort.abort();
@@ -272,14 +276,26 @@ export class UnitRunner {
   }
 }
 
-/** Wrap a stage's output to count the wall time spent waiting for its items, upstream stages included (time:cumulative_seconds). */
+/** CPU seconds (user + system) of the whole process since `from` (all threads: with one worker, mostly its own). */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+}
+
+/**
+ * Wrap a stage's output to count the time spent waiting for its items, upstream stages included: wall
+ * (time:cumulative_seconds) and process CPU (time:cumulative_cpu_seconds, steadier on a loaded machine;
+ * with several workers it includes the others' CPU).
+ */
 async function* timed<T>(name: string, it: AsyncIterable<T>, stats: UnitStats): AsyncGenerator<T> {
   const c = stats.for(name);
   const iter = it[Symbol.asyncIterator]();
   for (;;) {
     const t0 = performance.now();
+    const u0 = process.cpuUsage();
     const r = await iter.next();
     c.add('time:cumulative_seconds', (performance.now() - t0) / 1000);
+    c.add('time:cumulative_cpu_seconds', cpuSince(u0));
     if (r.done) return;
     yield r.value;
   }

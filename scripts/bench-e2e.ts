@@ -7,7 +7,9 @@
  *   - `corpus run --offline` as a child process with 1 worker and with 2 workers: pages/s, the ratio
  *     to the ceiling, peak RSS of the whole process tree, CPU seconds, and core-seconds per GB;
  *   - a profile per stage, OWN time (the stats counters time:cumulative_seconds are cumulative over
- *     the upstream stages; each stage's own time is its cumulative minus the previous stage's),
+ *     the upstream stages; each stage's own time is its cumulative minus the previous stage's), in
+ *     wall seconds and in process CPU seconds (time:cumulative_cpu_seconds: steadier on a shared
+ *     machine; with several workers each stage's CPU includes the other workers'),
  *     the write time, and what is left outside the stages (start-up, model loading, manifest);
  *   - the fixed cost: `corpus run` on a WARC of one page (start-up + models + one unit).
  *
@@ -126,19 +128,23 @@ async function corpusRun(tree: Tree, input: string, workers: number, keepOut = f
   };
 }
 
-/** Own seconds per stage (summed over workers) from the cumulative counters, in pipeline order. */
-function profile(run: Run): [string, number][] {
+/**
+ * Own seconds per stage (summed over workers) from the cumulative counters, in pipeline order: wall
+ * (time:cumulative_seconds) or process CPU (time:cumulative_cpu_seconds; NaN for a revision without it).
+ */
+function profile(run: Run, kind: 'wall' | 'cpu' = 'wall'): [string, number][] {
   const plan = planStages(loadConfig());
   const names = [plan.extract.name, ...plan.docStages.map((s) => s.name)];
+  const cumKey = kind === 'wall' ? 'time:cumulative_seconds' : 'time:cumulative_cpu_seconds';
   const out: [string, number][] = [];
   let prev = 0;
   for (const n of names) {
-    const cum = run.stages[n]?.['time:cumulative_seconds'] ?? prev;
+    const cum = run.stages[n]?.[cumKey] ?? (kind === 'cpu' && n === plan.extract.name ? NaN : prev);
     out.push([n === plan.extract.name ? `read+${n}` : n, cum - prev]);
     prev = cum;
   }
-  const write = run.stages.write?.['time:own_seconds'];
-  if (write !== undefined) out.push(['write', write]);
+  const write = run.stages.write?.[kind === 'wall' ? 'time:own_seconds' : 'time:own_cpu_seconds'];
+  out.push(['write', write ?? NaN]);
   return out;
 }
 
@@ -207,18 +213,24 @@ for (const w of workerCounts) {
       );
       if (r.units.length > 1) console.log(`  parts (bytes: wall s, pages): ${r.units.map((u) => `${u.unit}: ${u.seconds.toFixed(1)} s, ${u.pages}`).join('; ')}`);
     }
-    // Own time per stage (wall seconds summed over workers), one column per tree.
-    const profs = runs.map(profile);
-    const outside = runs.map((r, k) => r.seconds * w - profs[k]!.reduce((s, [, t]) => s + t, 0));
+    // Own time per stage (summed over workers), one column per tree: wall s, then process CPU s while
+    // the stage ran (with one worker, its CPU plus the background threads'; NaN for a revision without it).
     const width = Math.max(...trees.map((t) => t.label.length)) + 2;
     const pad = (x: string) => x.padStart(width);
-    console.log(`  own time per stage (wall s, all workers)${trees.map((t) => pad(t.label)).join('')}`);
-    for (let k = 0; k < profs[0]!.length; k++) {
-      const name = profs[0]![k]![0];
-      console.log(`    ${name.padEnd(38)}${profs.map((p) => pad((p.find(([n]) => n === name)?.[1] ?? NaN).toFixed(1))).join('')}`);
+    for (const kind of ['wall', 'cpu'] as const) {
+      const profs = runs.map((r) => profile(r, kind));
+      const total = runs.map((r) => (kind === 'wall' ? r.seconds * w : r.cpu));
+      const outside = runs.map((_, k) => total[k]! - profs[k]!.reduce((s, [, t]) => s + t, 0));
+      const title = kind === 'wall' ? 'own time per stage (wall s, all workers)' : 'own CPU per stage (process CPU s)';
+      console.log(`  ${title.padEnd(40)}${trees.map((t) => pad(t.label)).join('')}`);
+      for (let k = 0; k < profs[0]!.length; k++) {
+        const name = profs[0]![k]![0];
+        console.log(`    ${name.padEnd(38)}${profs.map((p) => pad((p.find(([n]) => n === name)?.[1] ?? NaN).toFixed(1))).join('')}`);
+      }
+      const rest = kind === 'wall' ? 'outside (wall × workers − stages)' : 'outside (CPU of the tree − stages)';
+      console.log(`    ${rest.padEnd(38)}${outside.map((o) => pad(o.toFixed(1))).join('')}`);
+      console.log(`    ${(kind === 'wall' ? 'wall × workers' : 'CPU s of the process tree').padEnd(38)}${total.map((t) => pad(t.toFixed(1))).join('')}`);
     }
-    console.log(`    ${'outside (wall × workers − stages)'.padEnd(38)}${outside.map((o) => pad(o.toFixed(1))).join('')}`);
-    console.log(`    ${'CPU s of the process tree'.padEnd(38)}${runs.map((r) => pad(r.cpu.toFixed(1))).join('')}`);
     if (runs.length > 1) console.log(`  parity (old vs new): ${await parity(runs[0]!.out, runs[1]!.out)}`);
     if (!keep) for (const r of runs) await rm(r.out, { recursive: true, force: true });
   }
