@@ -32,7 +32,7 @@ const TEXT_FEATURES = (process.env.FIT_TEXT_FEATURES ??
  * One detector per kind of fault, each a logistic model over all the text signals fit against its own
  * corruptions only, calibrated over the fit originals; the text perspective is their minimum. One model fit
  * against every corruption at once (the previous default) is a compromise that serves none: on the check
- * half its alternating AUC was 0.884 where a detector of its own reaches 0.97 (README, issue #17).
+ * half its alternating AUC was 0.884 where a detector of its own reaches 0.97 (docs/coherence.md, issue #17).
  */
 export const TEXT_DETECTORS: (PerspectiveSpec & { name: string })[] = [
   { name: 'splice', features: TEXT_FEATURES, negatives: /^splice/ },

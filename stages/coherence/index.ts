@@ -214,7 +214,7 @@ const col = (name: string, type: string, description: string): ColumnSpec => ({ 
 export const coherenceColumns: ColumnSpec[] = [
   col('coherence_score', 'DOUBLE', 'CoMM\'s three perspectives in one number in [0,1] (higher = more coherent): coh_text_score, coh_image_score, coh_align_score joined by config combine (mean, min or product; fit by scripts/fit-coherence.ts); NULL when none is measurable.'),
   col('coh_text_score', 'DOUBLE', 'Text development in [0,1]: the lowest of the detectors in config score.text (splice, alternating, order: logistic models over the coh_text_* signals, fit by scripts/fit-coherence.ts).'),
-  col('coh_image_score', 'DOUBLE', 'Image-sequence consistency in [0,1]: logistic model (config score.image) over coh_image_*; NULL without images, and by default (no weights: the eval cannot fit the visual features, see README).'),
+  col('coh_image_score', 'DOUBLE', 'Image-sequence consistency in [0,1]: logistic model (config score.image) over coh_image_*; NULL without images, and by default (no weights: the eval cannot fit the visual features, see docs/coherence.md).'),
   col('coh_align_score', 'DOUBLE', 'Image-text alignment in [0,1]: logistic model (config score.alignment) over coh_align_*; NULL without images.'),
   col('coh_text_segments', 'INTEGER', 'Text segments with >= minContentWords distinct content words (the ones judged).'),
   col('coh_text_adjacent', 'DOUBLE', 'Mean cosine of each judged paragraph with the textWindow text segments before it (content words, 1+ln tf).'),

@@ -3,7 +3,7 @@
  * tokenizer.json give unit-normalised embeddings of a document's images and paragraphs; the
  * coherence signals turn them into image-text and image-image cosines. The only file that imports
  * onnxruntime-node (and the only user of @huggingface/tokenizers here). Nothing is downloaded: the
- * paths must point at local files (README "Coherence" explains how to export them).
+ * paths must point at local files (docs/coherence.md explains how to export them).
  *
  * Pixels: the images stage decodes each image once; for the model it leaves raw interleaved RGB on
  * `segment.visual.pixels` = { data: Uint8Array, width, height }. Images without pixels are skipped

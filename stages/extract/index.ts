@@ -61,7 +61,7 @@ export const extractDefaults: ExtractConfig = {
   minLinkBlockImageSide: 100,
   // Dev-set choice (0.25, 0.5 and 1 tried): boilerplate text counts fully against the blocks around it.
   boilerplatePenalty: 1,
-  // The learned run classifier (scripts/fit-extract-model.ts, fit half only): check-half macro F1 in README.
+  // The learned run classifier (scripts/fit-extract-model.ts, fit half only): check-half macro F1 in docs/extraction.md.
   runModel: true,
   // Fit-half choice (scripts/eval-extraction.ts --half fit): forum threads lost every post but one.
   repeatedPosts: true,

@@ -8,7 +8,7 @@ export interface ImagesConfig {
    * runner provides resource 'inputFiles'; each worker indexes all of them once).
    */
   warcLookup: 'unit' | 'inputs';
-  /** Directory of cached image bytes, file name = sha256(url) (see README); null = no cache. HTTP fetches are written back. */
+  /** Directory of cached image bytes, file name = sha256(url) (see docs/images.md); null = no cache. HTTP fetches are written back. */
   cacheDir: string | null;
   /** Formats kept (sharp names; gif = first frame). OBELICS keeps jpg/jpeg/png/webp; gif and avif added per issue #4. */
   formats: string[];

@@ -113,7 +113,7 @@ export const combinedDefaults: CombinedOptions = {
 };
 
 /**
- * The combination the stage uses (chosen with scripts/bench-langid.ts, see README):
+ * The combination the stage uses (chosen with scripts/bench-langid.ts, see docs/filters.md):
  *  1. CLD3 alone when it is confident (most texts; 3-6k texts/s).
  *  2. Otherwise a vote of CLD3, eld and tinyld; a tie goes to CLD3. The score is the share of
  *     the three detectors that agree with the answer.

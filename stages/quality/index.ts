@@ -82,7 +82,7 @@ export const qualityDefaults: QualityConfig = {
     maxWordRep: 0.1, // OBELICS paragraph: word 5-gram repetition <= 0.10
     maxSpecialRatio: 0.3, // OBELICS paragraph: special characters <= 0.30
     // OBELICS paragraph: stopwords >= 0.30 with an English list. Off for other languages: with their
-    // stopwords-iso lists the real pages in shared/corpus (Arabic, Japanese) fall far below (see README).
+    // stopwords-iso lists the real pages in shared/corpus (Arabic, Japanese) fall far below (see docs/filters.md).
     minStopwordRatio: null,
     minPunctRatio: 0.001, // OBELICS paragraph: punctuation >= 0.001, ratio 1 below 12 tokens
   },
