@@ -6,7 +6,8 @@
  * command that adds or replaces a table (run, pack, schedule, export-varlen, images, dedup).
  * Card format: https://huggingface.co/docs/hub/datasets-manual-configuration
  */
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../stages/lib/atomic.ts';
 import { join, resolve } from 'node:path';
 import type { ColumnSpec } from '../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS } from '../schemas/tables.ts';
@@ -118,8 +119,6 @@ export async function writeDatasetCard(out: string, extra: Record<string, Column
     lines.push('');
   }
   const path = join(out, 'README.md');
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, lines.join('\n'));
-  await rename(tmp, path);
+  await writeFileAtomically(path, lines.join('\n'));
   return path;
 }

@@ -5,7 +5,8 @@
  * does not load the stages (only the workers do).
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../stages/lib/atomic.ts';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 
@@ -46,10 +47,8 @@ export async function readJson<T>(path: string): Promise<T | null> {
   }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomically(path, JSON.stringify(value, null, 2));
 }
 
 export const markerPath = (out: string, id: string) => join(out, '_done', `${id}.json`);

@@ -6,14 +6,16 @@
  * positions stages on exactly the documents whose segments changed, with the shard's own config
  * (its manifest), and rewrites the applied docs file; the other rows are copied as they are.
  */
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { publishPath } from '../stages/lib/atomic.ts';
 import type { ColumnSpec, Doc } from '../schemas/doc.ts';
 import { docFromRow, docRow } from '../schemas/tables.ts';
 import { Db, ParquetTableWriter, sqlString } from '../stages/lib/duckdb.ts';
 import { tokenizeStage } from '../stages/tokenize/index.ts';
 import { positionsStage } from '../stages/positions/index.ts';
 import type { Config } from './config.ts';
-import type { Stage, StageContext } from './stage.ts';
+import type { RunContext } from './context.ts';
+import type { Stage } from './stage.ts';
 import { Counters } from './stats.ts';
 
 export interface RetokenizeResult {
@@ -62,7 +64,7 @@ export async function retokenizeApplied(applied: string, original: string, confi
     const writerDb = await Db.open();
     const writer = await ParquetTableWriter.create(writerDb, columns);
     const rejected = new Map<string, string>();
-    const ctxFor = (stage: string): StageContext => ({
+    const ctxFor = (stage: string): RunContext => ({
       config,
       counters: new Counters(),
       reject: (doc, reason, detail) => rejected.set(doc.id, `${stage}: ${reason}${detail ? ` (${detail})` : ''}`),
@@ -113,7 +115,7 @@ export async function retokenizeApplied(applied: string, original: string, confi
           UNION ALL BY NAME SELECT * FROM read_parquet([${parts.map(sqlString).join(', ')}])
           ORDER BY doc_id
         ) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      await rename(tmp, applied);
+      await publishPath(tmp, applied);
     } finally {
       await writer.dispose();
       writerDb.close();

@@ -4,12 +4,17 @@
  * concurrency (order preserved), counters, timing, error capture and the rejects writer, once for all.
  */
 import type { ColumnSpec, Doc } from '../schemas/doc.ts';
-import type { Config } from './config.ts';
 import type { Counters } from './stats.ts';
 
-/** What the engine gives a stage while it runs one unit of work (one input file). */
-export interface StageContext {
-  readonly config: Config;
+/**
+ * What the engine gives a stage while it runs one unit of work (one input file).
+ * `C` is the part of the run's config the stage reads, declared by the stage itself (e.g.
+ * `{ langid: LangidConfig }`): the pipeline passes its whole `Config`, which has every section, and
+ * this file never names `Config`, so stages and `pipeline/config.ts` import nothing of each other's
+ * in a circle.
+ */
+export interface StageContext<C = unknown> {
+  readonly config: C;
   /** Counters of this stage for this unit: ctx.counters.add('records:revisit'). */
   readonly counters: Counters;
   /** Send a document to the rejects table (the stage then does not yield it). */
@@ -33,15 +38,15 @@ export interface StageContext {
   log(message: string): void;
 }
 
-export interface Stage<I = Doc, O = Doc> {
+export interface Stage<I = Doc, O = Doc, C = unknown> {
   readonly name: string;
   /** Signal columns this stage adds to docs (and rejects). */
   readonly columns?: ColumnSpec[];
   /** Side tables this stage writes with ctx.emit: table name -> columns. */
   readonly tables?: Record<string, ColumnSpec[]>;
   /** Once per process before the first unit (load models, open caches). */
-  open?(config: Config, resources: Map<string, unknown>): Promise<void>;
-  transform(input: AsyncIterable<I>, ctx: StageContext): AsyncIterable<O>;
+  open?(config: C, resources: Map<string, unknown>): Promise<void>;
+  transform(input: AsyncIterable<I>, ctx: StageContext<C>): AsyncIterable<O>;
   /** Once per process after the last unit. */
   close?(): Promise<void>;
 }
@@ -72,16 +77,16 @@ export class StageError extends Error {
   }
 }
 
-export interface DocStageSpec<I, O> {
+export interface DocStageSpec<I, O, C = unknown> {
   name: string;
   columns?: ColumnSpec[];
   tables?: Record<string, ColumnSpec[]>;
   /** Documents in flight in this stage (async work such as image decoding); default 1. */
-  concurrency?: number | ((config: Config) => number);
-  open?(config: Config, resources: Map<string, unknown>): Promise<void>;
+  concurrency?: number | ((config: C) => number);
+  open?(config: C, resources: Map<string, unknown>): Promise<void>;
   close?(): Promise<void>;
   /** The stage's job on one item: return the (updated) item, or drop(reason). */
-  process(item: I, ctx: StageContext): O | Drop | Promise<O | Drop>;
+  process(item: I, ctx: StageContext<C>): O | Drop | Promise<O | Drop>;
   /** Document to put in rejects when `process` drops or throws on a non-Doc input (e.g. RawPage). */
   asDoc?(item: I): Doc;
 }
@@ -91,7 +96,7 @@ export interface DocStageSpec<I, O> {
  * items are in flight. An exception on one item rejects that item with reason `error:<kind>`
  * and the run goes on.
  */
-export function docStage<I = Doc, O = Doc>(spec: DocStageSpec<I, O>): Stage<I, O> {
+export function docStage<I = Doc, O = Doc, C = unknown>(spec: DocStageSpec<I, O, C>): Stage<I, O, C> {
   return {
     name: spec.name,
     columns: spec.columns,

@@ -18,7 +18,8 @@ import { canResumeAt, readUnit, type Unit } from '../stages/read/index.ts';
 import { Db } from '../stages/lib/duckdb.ts';
 import { UnitWriter, tableSchemas, type TableSchemas } from '../stages/write/index.ts';
 import type { Config } from './config.ts';
-import type { Stage, StageContext } from './stage.ts';
+import type { RunContext } from './context.ts';
+import type { Stage } from './stage.ts';
 import { planStages } from './stages.ts';
 import { UnitStats } from './stats.ts';
 import { checkpointPath, configHash, markerPath, readJson, unitId, writeJsonAtomic, type StatRow, type UnitMarker } from './markers.ts';
@@ -196,7 +197,7 @@ export class UnitRunner {
       pending = pending.then(f);
     };
     const abort = new AbortController();
-    const ctxFor = (stage: string): StageContext => ({
+    const ctxFor = (stage: string): RunContext => ({
       config,
       counters: stats.for(stage),
       reject(doc: Doc, reason: string, detail?: string | null) {

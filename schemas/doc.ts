@@ -111,7 +111,7 @@ export interface ColumnSpec {
   name: string;
   /** DuckDB SQL type: 'DOUBLE', 'INTEGER', 'VARCHAR', 'BOOLEAN', 'INTEGER[]', 'FLOAT[]', ... */
   type: string;
-  /** What it means and where its definition comes from; printed by `corpus schema`. */
+  /** What it means and where its definition comes from; written into each output folder's dataset card (pipeline/card.ts). */
   description: string;
 }
 

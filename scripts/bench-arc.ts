@@ -17,8 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { WarcWriter } from '../stages/lib/warc-writer.ts';
 import { expandInputs, readUnit } from '../stages/read/index.ts';
 import { loadConfig } from '../pipeline/config.ts';
-import { Counters } from '../pipeline/stats.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { standaloneContext } from '../pipeline/context.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({ options: { repeat: { type: 'string' }, copies: { type: 'string' } } });
@@ -52,17 +51,7 @@ await w.close();
 await new Promise<void>((resolve) => a.end(resolve));
 
 const config = loadConfig();
-const ctx = (unit: string): StageContext => ({
-  config,
-  counters: new Counters(),
-  reject: () => {},
-  emit: () => {},
-  resources: new Map(),
-  unit,
-  segment: `${unit}#0`,
-  signal: new AbortController().signal,
-  log: () => {},
-});
+const ctx = (unit: string) => standaloneContext({ config, unit });
 
 async function rate(file: string): Promise<{ pages: number; seconds: number; mb: number }> {
   const times: number[] = [];

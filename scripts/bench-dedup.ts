@@ -33,8 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../pipeline/config.ts';
-import type { StageContext } from '../pipeline/stage.ts';
-import { Counters } from '../pipeline/stats.ts';
+import { standaloneContext, type RunContext } from '../pipeline/context.ts';
 import type { ColumnSpec, Doc, Segment } from '../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, docRow } from '../schemas/tables.ts';
 import { extractHtml } from '../stages/extract/index.ts';
@@ -118,18 +117,8 @@ function makeDocs(pool: string[]) {
   };
 }
 
-function ctx(rejects: Doc[]): StageContext {
-  return {
-    config: defaultConfig,
-    counters: new Counters(),
-    reject: (doc) => rejects.push(doc),
-    emit: () => {},
-    resources: new Map(),
-    unit: 'bench',
-    segment: 'bench#0',
-    signal: new AbortController().signal,
-    log: () => {},
-  };
+function ctx(rejects: Doc[]): RunContext {
+  return standaloneContext({ config: defaultConfig, unit: 'bench', onReject: (doc) => rejects.push(doc) });
 }
 
 async function child(m: string): Promise<void> {
@@ -269,8 +258,8 @@ async function phasedBench(): Promise<void> {
       }
       const c = run(['cluster', '0', '1', out, threads, ...shards]);
       console.log(`  w=${w} cluster: ${c.seconds.toFixed(1)} s, peak RSS ${c.maxRssMB.toFixed(0)} MB; ${JSON.stringify({ nodes: c.nodes, edges: c.edges, removals: c.removals, boilerplate: c.boilerplate, logos: c.logos })}`);
-      const sum = (k: string) => idx.reduce((n, x) => n + x[k], 0);
-      const max = (k: string) => Math.max(...idx.map((x) => x[k]));
+      const sum = (k: string) => idx.reduce((n, x) => n + (x[k] ?? 0), 0);
+      const max = (k: string) => Math.max(...idx.map((x) => x[k] ?? 0));
       console.log(`  w=${w}: index max ${max('seconds').toFixed(1)} s / ${max('maxRssMB').toFixed(0)} MB per task (sum ${sum('seconds').toFixed(0)} s), ${sum('pairs')} pairs; cluster ${c.seconds.toFixed(1)} s / ${c.maxRssMB.toFixed(0)} MB`);
       if (process.argv.includes('--apply')) {
         for (let r = 0; r < w; r++) {

@@ -12,6 +12,12 @@
  *   - the fixed cost: `corpus run` on a WARC of one page (start-up + models + one unit).
  *
  *   npx tsx scripts/bench-e2e.ts [--mb 50] [--dir /tmp/bench-e2e] [--workers 1,2] [--repeat 1] [--part-mb 12]
+ *       [--old-rev <git rev>] [--keep]
+ *
+ * --old-rev runs that revision's `corpus run` (its tree unpacked with `git archive` next to this
+ * checkout's node_modules) on the same file right before this tree's, for each worker count: both
+ * lines, the own time per stage side by side, and row parity of the two outputs (docs and rejects,
+ * every column, EXCEPT ALL both ways in DuckDB). --keep leaves the outputs in --dir (out-<label>-<w>).
  *
  * --part-mb sets run.partBytes (default 128 MiB, more than this file): the one file is then cut into
  * parts that the workers share (stages/read/parts.ts), and the wall seconds and pages of each part are
@@ -25,24 +31,29 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { Parser } from 'htmlparser2';
 import { planStages } from '../pipeline/stages.ts';
 import { loadConfig } from '../pipeline/config.ts';
+import { Db, sqlString } from '../stages/lib/duckdb.ts';
 import { writeDevWarc } from '../test/helpers/corpus-warc.ts';
 import { runChild } from './lib/child.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values } = parseArgs({
-  options: { mb: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' }, 'part-mb': { type: 'string' } },
+  options: { mb: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' }, 'part-mb': { type: 'string' }, 'old-rev': { type: 'string' }, keep: { type: 'boolean' } },
 });
 const bytesWanted = Number(values.mb ?? 50) * 1e6;
 const dir = values.dir ?? '/tmp/bench-e2e';
 const workerCounts = (values.workers ?? '1,2').split(',').map(Number);
 const repeat = Number(values.repeat ?? 1);
 const partBytes = values['part-mb'] ? Math.round(Number(values['part-mb']) * 1024 * 1024) : null;
-const BIN = new URL('../pipeline/bin.mjs', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
+const oldRev = values['old-rev'] ?? null;
+const keep = values.keep ?? false;
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const mbs = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
 
@@ -79,10 +90,15 @@ interface Run {
   units: { unit: string; seconds: number; pages: number }[];
 }
 
-async function corpusRun(input: string, workers: number): Promise<Run> {
-  const out = join(dir, `out-${workers}`);
+interface Tree {
+  label: string;
+  root: string;
+}
+
+async function corpusRun(tree: Tree, input: string, workers: number, keepOut = false): Promise<Run & { out: string }> {
+  const out = join(dir, `out-${tree.label.replace(/\W+/g, '-')}-${workers}`);
   await rm(out, { recursive: true, force: true });
-  const args = [BIN, 'run', input, '--out', out, '--workers', String(workers), '--quiet', '--offline'];
+  const args = [join(tree.root, 'pipeline/bin.mjs'), 'run', input, '--out', out, '--workers', String(workers), '--quiet', '--offline'];
   if (partBytes !== null) {
     const cfg = join(dir, `parts-${partBytes}.json`);
     await writeFile(cfg, JSON.stringify({ run: { partBytes } }));
@@ -97,8 +113,9 @@ async function corpusRun(input: string, workers: number): Promise<Run> {
     units.push({ unit: marker.unit.slice(marker.unit.lastIndexOf('#') + 1), seconds: marker.seconds, pages });
   }
   units.sort((a, b) => (a.unit < b.unit ? -1 : 1));
-  await rm(out, { recursive: true, force: true });
+  if (!keepOut) await rm(out, { recursive: true, force: true });
   return {
+    out,
     seconds: r.seconds,
     cpu: r.cpuSeconds,
     peakRss: r.peakRss,
@@ -125,29 +142,84 @@ function profile(run: Run): [string, number][] {
   return out;
 }
 
+/**
+ * Rows of each table (docs, rejects, side tables; not stats, which holds timings) in one output and
+ * not the other (EXCEPT ALL both ways, every column).
+ */
+async function parity(a: string, b: string): Promise<string> {
+  const db = await Db.open();
+  try {
+    const out: string[] = [];
+    const tables = (await readdir(a, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && !e.name.startsWith('_') && e.name !== 'stats')
+      .map((e) => e.name)
+      .sort();
+    for (const t of tables) {
+      const src = (d: string) => `read_parquet(${sqlString(`${d}/${t}/**/part-*.parquet`)}, union_by_name = true)`;
+      const [r] = await db.all(
+        `SELECT (SELECT count(*) FROM ${src(a)}) AS a, (SELECT count(*) FROM ${src(b)}) AS b,
+                (SELECT count(*) FROM (SELECT * FROM ${src(a)} EXCEPT ALL SELECT * FROM ${src(b)})) AS only_a,
+                (SELECT count(*) FROM (SELECT * FROM ${src(b)} EXCEPT ALL SELECT * FROM ${src(a)})) AS only_b`,
+      );
+      out.push(`${t} ${r!.a} vs ${r!.b} rows, ${r!.only_a} only in old, ${r!.only_b} only in new`);
+    }
+    return out.join('; ');
+  } finally {
+    db.close();
+  }
+}
+
+const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args]).toString().trim();
+const dirty = git('status', '--porcelain', '--untracked-files=no') ? '+changes' : '';
+const trees: Tree[] = [];
+if (oldRev) {
+  const root = join(dir, `tree-${oldRev}`);
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${oldRev} | tar -x -C "${root}"`]);
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+  trees.push({ label: `old ${oldRev}`, root });
+}
+trees.push({ label: `new ${git('rev-parse', '--short', 'HEAD')}${dirty}`, root: ROOT });
+
 console.log(`input: ${warc}, ${mbs(fileBytes)}; load ${load()}`);
 const ceil = await ceiling();
 const sax = ceil.wall;
-const fixed = await corpusRun(one, 1);
 console.log(`gunzip + htmlparser2 SAX (ceiling)    ${sax.toFixed(2)} s wall, ${ceil.cpu.toFixed(2)} s CPU   ${(fileBytes / 1e6 / sax).toFixed(1)} MB/s`);
-console.log(`fixed cost: corpus run on a 1-page WARC, 1 worker: ${fixed.seconds.toFixed(1)} s wall, ${fixed.cpu.toFixed(1)} s CPU, peak RSS ${mbs(fixed.peakRss)}`);
+for (const t of trees) {
+  const before = load();
+  const fixed = await corpusRun(t, one, 1);
+  console.log(`fixed cost [${t.label}]: corpus run on a 1-page WARC, 1 worker: ${fixed.seconds.toFixed(1)} s wall, ${fixed.cpu.toFixed(1)} s CPU, peak RSS ${mbs(fixed.peakRss)}  load ${before} -> ${load()}`);
+}
 
 for (const w of workerCounts) {
   for (let i = 0; i < repeat; i++) {
-    const before = load();
-    const r = await corpusRun(warc, w);
-    const perGb = (r.cpu / fileBytes) * 1e9;
-    console.log(
-      `corpus run --offline, ${w} worker${w > 1 ? 's' : ' '}  ${r.seconds.toFixed(1).padStart(6)} s  ${(r.pages / r.seconds).toFixed(1).padStart(6)} pages/s  ` +
-        `${(sax / r.seconds).toFixed(3)} of ceiling (wall; ${(ceil.cpu / r.cpu).toFixed(3)} by CPU)  peak RSS ${mbs(r.peakRss)} (${mbs(r.peakRss / w)}/worker)  CPU ${r.cpu.toFixed(1)} s  ` +
-        `${perGb.toFixed(0)} core-s/GB  ${r.pages} pages -> ${r.docs} docs  load ${before} -> ${load()}`,
-    );
-    const prof = profile(r);
-    const inStages = prof.reduce((s, [, t]) => s + t, 0);
-    console.log(
-      `  own time (s, all workers): ${prof.map(([n, t]) => `${n} ${t.toFixed(1)}`).join(', ')}; ` +
-        `outside (wall × workers − stages): ${(r.seconds * w - inStages).toFixed(1)}`,
-    );
-    if (r.units.length > 1) console.log(`  parts (bytes: wall s, pages): ${r.units.map((u) => `${u.unit}: ${u.seconds.toFixed(1)} s, ${u.pages}`).join('; ')}`);
+    const runs: (Run & { out: string })[] = [];
+    for (const t of trees) {
+      const before = load();
+      const r = await corpusRun(t, warc, w, keep || trees.length > 1);
+      runs.push(r);
+      const perGb = (r.cpu / fileBytes) * 1e9;
+      console.log(
+        `corpus run --offline, ${w} worker${w > 1 ? 's' : ' '} [${t.label}]  ${r.seconds.toFixed(1).padStart(6)} s  ${(r.pages / r.seconds).toFixed(1).padStart(6)} pages/s  ` +
+          `${(sax / r.seconds).toFixed(3)} of ceiling (wall; ${(ceil.cpu / r.cpu).toFixed(3)} by CPU)  peak RSS ${mbs(r.peakRss)} (${mbs(r.peakRss / w)}/worker)  CPU ${r.cpu.toFixed(1)} s  ` +
+          `${perGb.toFixed(0)} core-s/GB  ${r.pages} pages -> ${r.docs} docs  load ${before} -> ${load()}`,
+      );
+      if (r.units.length > 1) console.log(`  parts (bytes: wall s, pages): ${r.units.map((u) => `${u.unit}: ${u.seconds.toFixed(1)} s, ${u.pages}`).join('; ')}`);
+    }
+    // Own time per stage (wall seconds summed over workers), one column per tree.
+    const profs = runs.map(profile);
+    const outside = runs.map((r, k) => r.seconds * w - profs[k]!.reduce((s, [, t]) => s + t, 0));
+    const width = Math.max(...trees.map((t) => t.label.length)) + 2;
+    const pad = (x: string) => x.padStart(width);
+    console.log(`  own time per stage (wall s, all workers)${trees.map((t) => pad(t.label)).join('')}`);
+    for (let k = 0; k < profs[0]!.length; k++) {
+      const name = profs[0]![k]![0];
+      console.log(`    ${name.padEnd(38)}${profs.map((p) => pad((p.find(([n]) => n === name)?.[1] ?? NaN).toFixed(1))).join('')}`);
+    }
+    console.log(`    ${'outside (wall × workers − stages)'.padEnd(38)}${outside.map((o) => pad(o.toFixed(1))).join('')}`);
+    console.log(`    ${'CPU s of the process tree'.padEnd(38)}${runs.map((r) => pad(r.cpu.toFixed(1))).join('')}`);
+    if (runs.length > 1) console.log(`  parity (old vs new): ${await parity(runs[0]!.out, runs[1]!.out)}`);
+    if (!keep) for (const r of runs) await rm(r.out, { recursive: true, force: true });
   }
 }

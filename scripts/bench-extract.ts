@@ -19,8 +19,7 @@ import { expandInputs, readUnit } from '../stages/read/index.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { plainText } from '../stages/extract/render.ts';
 import { loadConfig } from '../pipeline/config.ts';
-import { Counters } from '../pipeline/stats.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { standaloneContext } from '../pipeline/context.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
 const { values, positionals } = parseArgs({ options: { repeat: { type: 'string' }, before: { type: 'string' } }, allowPositionals: true });
@@ -29,19 +28,7 @@ const inputs = positionals.length ? positionals : [`${sharedCorpus('html')}/`];
 const config = loadConfig();
 const units = await expandInputs(inputs);
 
-function context(unit: string): StageContext {
-  return {
-    config,
-    counters: new Counters(),
-    reject: () => {},
-    emit: () => {},
-    resources: new Map(),
-    unit,
-    segment: `${unit}#0`,
-    signal: new AbortController().signal,
-    log: () => {},
-  };
-}
+const context = (unit: string) => standaloneContext({ config, unit });
 
 const cpuSeconds = () => {
   const u = process.cpuUsage();

@@ -17,7 +17,10 @@
  * on every page of the development collection as extracted by the pipeline (~3,400 documents, cached
  * in /tmp/dev-docs): ms per document, document language vs the page's declared language (html lang,
  * primary subtag; pages without one are left out), and, given the output of an earlier version
- * (--docs-ref), how many documents changed language, lang_score and segment languages.
+ * (--docs-ref), how many documents changed language, lang_score and segment languages. In the same
+ * run, before and after, the reference: every long segment read on its own (sampleWindows 0; skip it
+ * with --no-every), with the share of its CPU time and detector calls that the config takes, and
+ * how many documents change language or side of minScore against it.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -239,20 +242,35 @@ async function docs(): Promise<void> {
   // Fit / check halves by site (sha1 of the domain): settings are chosen on fit, reported on check.
   const half = argValue('--half', 'all')!;
   const all = (await devDocs()).filter((d) => half === 'all' || (createHash('sha1').update(d.doc.domain).digest()[0]! % 2 === 0) === (half === 'fit'));
-  const detector = await createDetector();
-  const copies = all.map((d) => structuredClone(d.doc));
   const cfg = { ...langidDefaults };
   for (const k of ['sampleWindows', 'sampleChars', 'uniformMinScore', 'uniformMaxOtherScript'] as const) {
     const v = argValue(`--${k}`, null);
     if (v !== null) cfg[k] = Number(v);
   }
-  // The stage keeps one detector (and its cache) for a whole run: time the first pass, as a run would.
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  for (const d of copies) identify(d, detector, cfg);
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
+  // The stage keeps one detector (and its cache) for a whole run: time the first pass, as a run
+  // would, with a fresh detector per pass; detector calls counted (CLD3 costs ~0.15 ms a call
+  // whatever the length, so calls are the steadier measure on a loaded machine).
+  const pass = async (c: typeof cfg) => {
+    const inner = await createDetector();
+    let calls = 0;
+    const detector = {
+      detect: (t: string) => {
+        calls++;
+        return inner.detect(t);
+      },
+    };
+    const copies = all.map((d) => structuredClone(d.doc));
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    for (const d of copies) identify(d, detector, c);
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { copies, ms, cpuMs: (cpu.user + cpu.system) / 1000, calls };
+  };
+  // Reference in the same run: every long segment read on its own (sampleWindows 0), before and after.
+  const every = args.includes('--no-every') ? null : [await pass({ ...cfg, sampleWindows: 0 })];
+  const { copies, ms, cpuMs, calls } = await pass(cfg);
+  if (every) every.push(await pass({ ...cfg, sampleWindows: 0 }));
   const results: DocResult[] = copies.map((d) => ({
     url: d.url,
     lang: d.lang,
@@ -270,7 +288,16 @@ async function docs(): Promise<void> {
     else errors[`${want}->${results[i]!.lang ?? 'und'}`] = (errors[`${want}->${results[i]!.lang ?? 'und'}`] ?? 0) + 1;
   });
   const top = Object.entries(errors).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k}×${v}`).join(' ');
-  console.log(`documents: ${all.length} (dev collection, extracted; half ${half}); identify ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${(cpuMs / all.length).toFixed(2)} ms CPU/doc`);
+  console.log(`documents: ${all.length} (dev collection, extracted; half ${half}); identify ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${(cpuMs / all.length).toFixed(2)} ms CPU/doc, ${calls} detector calls`);
+  if (every) {
+    const ref = Math.min(...every.map((e) => e.cpuMs));
+    console.log(`  every segment (sampleWindows 0, same run, before and after): ${every.map((e) => `${e.cpuMs.toFixed(0)} ms CPU`).join(', ')}, ${every[0]!.calls} detector calls; ` +
+      `this config: ${pct(cpuMs / ref)} of its CPU (the lower of the two), ${pct(calls / every[0]!.calls)} of its calls`);
+    const same = every[0]!.copies.filter((d, i) => d.lang === copies[i]!.lang).length;
+    const min = langidDefaults.minScore ?? 0;
+    const crossed = every[0]!.copies.filter((d, i) => ((d.langScore ?? 0) >= min) !== ((copies[i]!.langScore ?? 0) >= min)).length;
+    console.log(`  vs every segment: same document language on ${same}/${all.length} docs; ${crossed} docs on the other side of minScore ${min}`);
+  }
   console.log(`  document language = declared language: ${right}/${labelled} (${pct(right / labelled)})  ${top}`);
   const refPath = argValue('--docs-ref', null);
   if (refPath) {

@@ -15,8 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, mergeConfig } from '../pipeline/config.ts';
-import type { StageContext } from '../pipeline/stage.ts';
-import { Counters } from '../pipeline/stats.ts';
+import { standaloneContext } from '../pipeline/context.ts';
 import type { Doc } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { dedupStage, describeBanding, type DedupConfig } from '../stages/dedup/index.ts';
@@ -177,17 +176,7 @@ const alternatives = [
 // ---------- the in-run stage, one pass: originals first, then every copy ----------
 async function inRun() {
   const config = mergeConfig(defaultConfig, { dedup: { ...cfg, paragraphs: { ...cfg.paragraphs, enabled: false } } });
-  const ctx: StageContext = {
-    config,
-    counters: new Counters(),
-    reject: () => {},
-    emit: () => {},
-    resources: new Map(),
-    unit: 'eval',
-    segment: 'eval#0',
-    signal: new AbortController().signal,
-    log: () => {},
-  };
+  const ctx = standaloneContext({ config, unit: 'eval' });
   const order = docs.map((_, i) => i).sort((a, b) => (docs[a]!.kind === 'original' ? 0 : 1) - (docs[b]!.kind === 'original' ? 0 : 1) || a - b);
   const evalDocs: Doc[] = order.map((i) => ({
     id: String(i).padStart(6, '0'),

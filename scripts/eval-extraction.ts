@@ -93,7 +93,7 @@ function score(c: Case): Score {
     // Ground-truth images known only by a data: URI (placeholders) cannot be matched by URL: not counted.
     const truth = c.truthImages.filter((t) => t.names.size > 0);
     const predNames = images.map((x) => fileName(x.url ?? ''));
-    const count = (t: TruthImage[], pn: (string | null)[]) => [
+    const count = (t: TruthImage[], pn: (string | null)[]): [number, number, number, number] => [
       t.length,
       pn.length,
       pn.filter((n) => n && t.some((x) => x.names.has(n))).length,

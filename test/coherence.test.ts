@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { hamming64, visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { standaloneContext } from '../pipeline/context.ts';
 
 const CORPUS = FIXTURES.replace(/\/$/, '');
 
@@ -205,17 +205,12 @@ describe('edge cases', () => {
 function contextFor(config: Config) {
   const counters = new Counters();
   const rejects: { reason: string; detail: string | null | undefined; signals: Record<string, unknown> }[] = [];
-  const ctx: StageContext = {
+  const ctx = standaloneContext({
     config,
     counters,
-    reject: (doc, reason, detail) => rejects.push({ reason, detail, signals: { ...doc.signals } }),
-    emit: () => {},
-    resources: new Map(),
     unit: 'test',
-    segment: 'test#0',
-    signal: new AbortController().signal,
-    log: () => {},
-  };
+    onReject: (doc, reason, detail) => rejects.push({ reason, detail, signals: { ...doc.signals } }),
+  });
   return { ctx, counters, rejects };
 }
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Doc, Segment } from '../schemas/doc.ts';
 import { defaultConfig, type Config } from '../pipeline/config.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { standaloneContext, type RunContext } from '../pipeline/context.ts';
 import { Counters } from '../pipeline/stats.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { dedupStage, docText } from '../stages/dedup/index.ts';
@@ -112,7 +112,7 @@ describe('keys', () => {
 // ---------- the in-run stage, through the engine's docStage with a real StageContext ----------
 
 interface Harness {
-  ctx: StageContext;
+  ctx: RunContext;
   rejects: { id: string; reason: string; detail: string | null | undefined; doc: Doc }[];
   counters: Counters;
 }
@@ -120,17 +120,13 @@ interface Harness {
 function harness(config: Config = defaultConfig, resources = new Map<string, unknown>()): Harness {
   const rejects: Harness['rejects'] = [];
   const counters = new Counters();
-  const ctx: StageContext = {
+  const ctx = standaloneContext({
     config,
     counters,
-    reject: (doc, reason, detail) => rejects.push({ id: doc.id, reason, detail, doc }),
-    emit: () => {},
     resources,
     unit: 'test',
-    segment: 'test#0',
-    signal: new AbortController().signal,
-    log: () => {},
-  };
+    onReject: (doc, reason, detail) => rejects.push({ id: doc.id, reason, detail, doc }),
+  });
   return { ctx, rejects, counters };
 }
 

@@ -8,7 +8,7 @@ import { extractDefaults, extractHtml, extractStage } from '../stages/extract/in
 import { imageCandidate, largestSrcsetCandidate } from '../stages/extract/images.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { standaloneContext, type RunContext } from '../pipeline/context.ts';
 import type { Doc, RawPage, Segment } from '../schemas/doc.ts';
 
 const CORPUS = join(CORPUS_ROOT, 'html') + '/';
@@ -287,18 +287,8 @@ describe('real pages (../shared/corpus/html)', () => {
 });
 
 describe('extractStage', () => {
-  function context(counters: Counters, rejected: { reason: string }[]): StageContext {
-    return {
-      config: defaultConfig,
-      counters,
-      reject: (_doc, reason) => rejected.push({ reason }),
-      emit: () => {},
-      resources: new Map(),
-      unit: 'test',
-      segment: 'test#0',
-      signal: new AbortController().signal,
-      log: () => {},
-    };
+  function context(counters: Counters, rejected: { reason: string }[]): RunContext {
+    return standaloneContext({ config: defaultConfig, counters, unit: 'test', onReject: (_doc, reason) => rejected.push({ reason }) });
   }
   const page = (html: string, url: string): RawPage => ({
     url,

@@ -263,8 +263,8 @@ describe('hostile pages and records through corpus run (2 workers, 512 MB heap c
   });
 
   it('every page is a doc or a reject with a reason: 3 HTML files + 3 HTML records (the swallowed one is the counted loss)', async () => {
-    const [{ docs }] = await queryCorpus(out, 'SELECT count(*)::INT AS docs FROM docs');
-    const [{ rejects }] = await queryCorpus(out, "SELECT count(*)::INT AS rejects FROM rejects WHERE reason <> ''");
+    const { docs } = (await queryCorpus(out, 'SELECT count(*)::INT AS docs FROM docs'))[0]!;
+    const { rejects } = (await queryCorpus(out, "SELECT count(*)::INT AS rejects FROM rejects WHERE reason <> ''"))[0]!;
     expect(Number(docs) + Number(rejects)).toBe(6);
   });
 });

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Doc, Segment } from '../schemas/doc.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
-import type { StageContext } from '../pipeline/stage.ts';
+import { standaloneContext } from '../pipeline/context.ts';
 import { Counters } from '../pipeline/stats.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
@@ -47,20 +47,17 @@ interface Run {
 
 async function runStage(docs: Doc[], config: Config, unit = 'test', resources = new Map<string, unknown>()): Promise<Run> {
   const run: Run = { docs: [], rejects: [], rows: [], counters: new Counters() };
-  const ctx: StageContext = {
+  const ctx = standaloneContext({
     config,
     counters: run.counters,
-    reject: (d, reason, detail) => run.rejects.push({ doc: d, reason, detail: detail ?? null }),
-    emit: (table, row) => {
+    resources,
+    unit,
+    onReject: (d, reason, detail) => run.rejects.push({ doc: d, reason, detail }),
+    onEmit: (table, row) => {
       expect(table).toBe('images');
       run.rows.push(row);
     },
-    resources,
-    unit,
-    segment: `${unit}#0`,
-    signal: new AbortController().signal,
-    log: () => {},
-  };
+  });
   async function* input() {
     yield* docs;
   }
@@ -90,7 +87,8 @@ function configWith(images: Partial<Config['images']>, fetch: Partial<Config['fe
 const imageSegments = (d: Doc) => d.segments.filter((s) => s.kind === 'image');
 
 let site: Site;
-const fixtures: Record<string, Buffer> = {};
+/** The images the test server serves, made in beforeAll. */
+const fixtures = {} as Record<'avif' | 'big' | 'bomb' | 'corrupt' | 'gif' | 'photo' | 'photo2' | 'photo3' | 'small' | 'svg' | 'webp' | 'wide', Buffer>;
 
 beforeAll(async () => {
   fixtures.photo = await makeImage(400, 300, 'jpeg', 1);

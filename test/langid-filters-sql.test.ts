@@ -67,7 +67,7 @@ describe('filter decisions in SQL', () => {
   });
 
   it('recomputes every document decision of langid, quality and safety from signals + config', async () => {
-    const [{ n }] = await queryCorpus(out, `SELECT count(*)::INT AS n FROM (SELECT doc_id FROM docs UNION ALL SELECT doc_id FROM rejects WHERE stage IN ('langid','quality','safety'))`);
+    const { n } = (await queryCorpus(out, `SELECT count(*)::INT AS n FROM (SELECT doc_id FROM docs UNION ALL SELECT doc_id FROM rejects WHERE stage IN ('langid','quality','safety'))`))[0]!;
     expect(Number(n)).toBeGreaterThan(20); // real pages from magic-html and a 16-site crawl, plus the generated ones
     expect(await queryCorpus(out, recheckSql(config))).toEqual([]);
     // and every reject of these stages is explained by a rule of the config
@@ -77,7 +77,7 @@ describe('filter decisions in SQL', () => {
   });
 
   it('recomputes every segment decision of the quality stage', async () => {
-    const [{ n, dropped }] = await queryCorpus(out, `SELECT count(*)::INT AS n, count(dropped)::INT AS dropped FROM quality_segments`);
+    const { n, dropped } = (await queryCorpus(out, `SELECT count(*)::INT AS n, count(dropped)::INT AS dropped FROM quality_segments`))[0]!;
     expect(Number(n)).toBeGreaterThan(100);
     expect(Number(dropped)).toBeGreaterThan(0);
     expect(await queryCorpus(out, recheckSegmentsSql(config))).toEqual([]);
@@ -105,7 +105,7 @@ describe('filter decisions in SQL', () => {
     for (const r of rows) expect(stats[r.stage as string]![`dropped:${r.reason}`]).toBe(Number(r.n));
     for (const s of ['langid', 'quality', 'safety']) {
       const dropped = Object.entries(stats[s]!).filter(([k]) => k.startsWith('dropped:')).reduce((a, [, v]) => a + v, 0);
-      expect(stats[s]!.in).toBe(stats[s]!.out + dropped);
+      expect(stats[s]!.in).toBe((stats[s]!.out ?? 0) + dropped);
     }
   });
 });

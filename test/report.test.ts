@@ -146,11 +146,11 @@ describe('corpus report over a pipeline run on test/fixtures WARCs', () => {
     // Images with stored bytes are embedded as thumbnails; the others (not archived, too small) are
     // placeholders that name the reason. Which of the two depends on what the WARCs hold.
     const ids = await kept.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.docId!));
-    const [{ usable, unusable }] = await queryCorpus(
+    const { usable, unusable } = (await queryCorpus(
       out,
       `SELECT count(*) FILTER (WHERE s.image_id IS NOT NULL)::INT AS usable, count(*) FILTER (WHERE s.image_id IS NULL)::INT AS unusable
        FROM (SELECT unnest(segments) AS s FROM docs WHERE doc_id IN (${ids.map(sqlString).join(', ')})) WHERE s.kind = 'image'`,
-    );
+    ))[0]!;
     const embedded = await o.page.locator('article.doc[data-kind="kept"] img[src^="data:image/"]').count();
     const placeholders = await o.page.locator('article.doc[data-kind="kept"] .img-placeholder').count();
     // The viewer shows at most VIEWER_LIMITS (20,000 characters) of a document, so images past that are not drawn.

@@ -50,8 +50,8 @@ describe('corpus run over test/fixtures/warc', () => {
       // STATS.json's counter reads WARC headers only: the one HTML response of example.arc.gz is not in it.
       1;
     expect(first.stats.read!.html).toBe(expected);
-    const [{ docs }] = await queryCorpus(out, 'SELECT count(*)::INT AS docs FROM docs');
-    const [{ rejects }] = await queryCorpus(out, 'SELECT count(*)::INT AS rejects FROM rejects');
+    const { docs } = (await queryCorpus(out, 'SELECT count(*)::INT AS docs FROM docs'))[0]!;
+    const { rejects } = (await queryCorpus(out, 'SELECT count(*)::INT AS rejects FROM rejects'))[0]!;
     expect(Number(docs) + Number(rejects)).toBe(expected);
     const empty = await queryCorpus(out, 'SELECT count(*)::INT AS n FROM docs WHERE num_chars = 0');
     expect(empty[0]!.n).toBe(0);

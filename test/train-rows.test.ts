@@ -78,7 +78,7 @@ describe('training rows', () => {
   it('the dataset card has one config per table with a glob that matches its files', async () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     const front = card.split('---')[1]!;
-    const configs = [...front.matchAll(/config_name: (\S+)[\s\S]*?path: "([^"]+)"/g)].map((m) => [m[1]!, m[2]!]);
+    const configs = [...front.matchAll(/config_name: (\S+)[\s\S]*?path: "([^"]+)"/g)].map((m): [string, string] => [m[1]!, m[2]!]);
     expect(configs.map((c) => c[0])).toEqual(expect.arrayContaining(['docs', 'images', 'packed', 'varlen']));
     const db = await Db.open();
     try {

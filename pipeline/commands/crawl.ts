@@ -4,7 +4,8 @@
  * reproducible and `corpus run` processes it like any dump. Redirect hops are recorded too.
  * Image URLs are found with the extract stage's own code, so `corpus run` looks up exactly them.
  */
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { publishPath } from '../../stages/lib/atomic.ts';
 import { STATUS_CODES } from 'node:http';
 import PQueue from 'p-queue';
 import { parse, UsageError } from '../args.ts';
@@ -114,7 +115,7 @@ export async function crawlToWarc(urls: string[], out: string, config: Config, o
     await Promise.all(urls.map((u) => pages.add(() => crawlPage(u))));
     await writing;
     await writer.close();
-    await rename(tmp, out);
+    await publishPath(tmp, out);
   } catch (err) {
     await writer.close().catch(() => {});
     await rm(tmp, { force: true });

@@ -5,7 +5,8 @@
  * with `cu_seqlens` boundaries; positions restart in every sub-sequence and the first token of each
  * is ignored by the loss. Written to varlen/part-NNNNN.parquet (its summary: _meta/varlen.json).
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { publishPath } from '../../stages/lib/atomic.ts';
 import { join, resolve } from 'node:path';
 import { parse, UsageError } from '../args.ts';
 import { Db, ParquetTableWriter, sqlString } from '../../stages/lib/duckdb.ts';
@@ -108,8 +109,7 @@ export async function exportVarlen(outDir: string, tokensPerRow?: number, tokens
     writerDb.close();
   }
   const final = join(outDir, 'varlen');
-  await rm(final, { recursive: true, force: true });
-  await rename(tmp, final);
+  await publishPath(tmp, final);
   await writeMeta(outDir, 'varlen', { tool: 'corpus export-varlen', created_at: new Date().toISOString(), tokens_per_row: budget, ...summary });
   await writeDatasetCard(outDir);
   return summary;

@@ -14,7 +14,8 @@
  * of an earlier export that the new one does not have are removed at the end, so a rerun replaces.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { publishPath, writeFileAtomically } from '../../stages/lib/atomic.ts';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { parse, UsageError } from '../args.ts';
@@ -70,11 +71,11 @@ class Shard {
   async close(): Promise<void> {
     this.pack.finalize();
     await this.done;
-    await rename(`${this.path}.tmp`, this.path);
+    await publishPath(`${this.path}.tmp`, this.path);
     // Energon's index: little-endian uint64 byte offset of every sample, then the end of the last one.
     const idx = Buffer.alloc(8 * (this.offsets.length + 1));
     [...this.offsets, this.bytes].forEach((o, i) => idx.writeBigUInt64LE(BigInt(o), 8 * i));
-    await writeFile(this.path.replace(/\.tar$/, '.tar.idx'), idx);
+    await writeFileAtomically(this.path.replace(/\.tar$/, '.tar.idx'), idx);
   }
 }
 
@@ -207,13 +208,13 @@ export async function exportWds(
   }
   const yaml = (lines: string[]) => lines.join('\n') + '\n';
   const meta = join(dest, '.nv-meta');
-  await writeFile(join(meta, 'sample_loader.py'), SAMPLE_LOADER);
-  await writeFile(join(meta, 'dataset.yaml'), yaml([
+  await writeFileAtomically(join(meta, 'sample_loader.py'), SAMPLE_LOADER);
+  await writeFileAtomically(join(meta, 'dataset.yaml'), yaml([
     'sample_type:', '  __module__: megatron.energon', '  __class__: InterleavedSample',
     'sample_loader: sample_loader.py:sample_loader', 'part_filter: sample_loader.py:part_filter',
   ]));
-  await writeFile(join(meta, 'split.yaml'), yaml(['split_parts:', '  train:', ...s.shards.map((n) => `  - ${n}`), '  val: []', '  test: []', 'exclude: []']));
-  await writeFile(join(meta, '.info.yaml'), yaml(['shard_counts:', ...s.shards.map((n) => `  ${n}: ${counts[n]}`)]));
+  await writeFileAtomically(join(meta, 'split.yaml'), yaml(['split_parts:', '  train:', ...s.shards.map((n) => `  - ${n}`), '  val: []', '  test: []', 'exclude: []']));
+  await writeFileAtomically(join(meta, '.info.yaml'), yaml(['shard_counts:', ...s.shards.map((n) => `  ${n}: ${counts[n]}`)]));
   return s;
 }
 

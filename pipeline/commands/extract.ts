@@ -7,7 +7,7 @@
 import { parse, UsageError } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { Counters } from '../stats.ts';
-import type { StageContext } from '../stage.ts';
+import { standaloneContext, type RunContext } from '../context.ts';
 import { expandInputs, readUnit, type Unit } from '../../stages/read/index.ts';
 import { extractHtml } from '../../stages/extract/index.ts';
 import { markdown, plainText } from '../../stages/extract/render.ts';
@@ -148,17 +148,13 @@ function unitContext(
   config: ReturnType<typeof loadConfig>,
   counters: Counters,
   onReject: (where: string, reason: string, detail: string | null) => void,
-): StageContext {
-  return {
+): RunContext {
+  return standaloneContext({
     config,
     counters,
-    reject: (doc, reason, detail) =>
-      onReject(doc.source.recordType === 'file' ? doc.source.file : `${doc.source.file}@${doc.source.offset}`, reason, detail ?? null),
-    emit: () => {},
-    resources: new Map(),
     unit: unit.key,
-    segment: `${unit.key}#0`,
-    signal: new AbortController().signal,
+    onReject: (doc, reason, detail) =>
+      onReject(doc.source.recordType === 'file' ? doc.source.file : `${doc.source.file}@${doc.source.offset}`, reason, detail),
     log: (m) => process.stderr.write(`${m}\n`),
-  };
+  });
 }

@@ -10,7 +10,8 @@
  * before the old ones are removed, so a crash in between leaves duplicate rows that the next
  * compaction removes, never a lost one.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { publishPath } from '../../stages/lib/atomic.ts';
 import { join, resolve } from 'node:path';
 import { parse, UsageError } from '../args.ts';
 import { Db, sqlString } from '../../stages/lib/duckdb.ts';
@@ -68,7 +69,7 @@ export async function compactImages(out: string, opts: { rowGroupRows?: number; 
     // Zero-padded names in write order, so a sorted listing (every reader's glob) keeps image_id order.
     for (const [i, n] of written.entries()) {
       const name = `part-images-${gen}-${String(i).padStart(5, '0')}.parquet`;
-      await rename(join(tmp, n), join(dir, name));
+      await publishPath(join(tmp, n), join(dir, name));
       summary.files.push(name);
     }
   } finally {

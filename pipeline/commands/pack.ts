@@ -7,7 +7,8 @@
  * hidden temporary directory first and replaces `packed/` in one rename, so a crash never leaves a
  * half-written pack and a rerun does not duplicate rows.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { publishPath } from '../../stages/lib/atomic.ts';
 import { dirname, join } from 'node:path';
 import { parse, UsageError } from '../args.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -168,8 +169,7 @@ export async function packCorpus(
   m.buckets = [...writers.values()].map((w) => w.stats).sort((a, b) => a.bucket - b.bucket);
   m.tokens.share_packed = m.tokens.input > 0 ? m.tokens.packed / m.tokens.input : 0;
   m.seconds = (performance.now() - started) / 1000;
-  await rm(dest, { recursive: true, force: true });
-  await rename(tmp, dest);
+  await publishPath(tmp, dest);
   // Beside the tables, not inside packed/: that folder holds only Parquet.
   const out = dirname(dest);
   await writeMeta(out, 'packed', m);

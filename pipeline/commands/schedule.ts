@@ -4,7 +4,8 @@
  * as schedule/part-00000.parquet: one row per optimizer step with its bucket and the seq_index of
  * its sequences (T / bucket of them, so every step has the same token budget).
  */
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { publishPath } from '../../stages/lib/atomic.ts';
 import { join } from 'node:path';
 import { parse, UsageError } from '../args.ts';
 import { metaPath, readMeta, writeMeta } from '../meta.ts';
@@ -65,7 +66,7 @@ export async function writeSchedule(
   } finally {
     db.close();
   }
-  await rename(tmp, file);
+  await publishPath(tmp, file);
   await writeMeta(outDir, 'schedule', {
     tool: 'corpus schedule', created_at: new Date().toISOString(), options: { ...opts, odds }, steps: steps.length,
     cycles: new Set(steps.map((s) => s.cycle)).size,

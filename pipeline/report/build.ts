@@ -6,7 +6,8 @@
  * Everything is read through the views of `corpus query` (openCorpus), aggregated in SQL; the only
  * rows read whole are the sampled documents and their images.
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../../stages/lib/atomic.ts';
 import { basename, join, resolve } from 'node:path';
 import { openCorpus } from '../query.ts';
 import { buildCharts, signalColumns, type Chart, type QueryResult } from './charts.ts';
@@ -165,8 +166,6 @@ export async function buildReport(outDir: string, opts: ReportOptions = {}): Pro
 /** Build the report and write it atomically to `file`. */
 export async function writeReport(outDir: string, file: string, opts: ReportOptions = {}): Promise<ReportResult> {
   const result = await buildReport(outDir, opts);
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, result.html);
-  await rename(tmp, file);
+  await writeFileAtomically(file, result.html);
   return result;
 }

@@ -46,10 +46,6 @@ export interface SampledDoc {
   row: Row;
 }
 
-export interface ViewerQueries {
-  sql: string[];
-}
-
 /** Stratified deterministic sample: the k-th document of every group before the (k+1)-th of any. */
 export function sampleSql(table: 'docs' | 'rejects', groupBy: string[], n: number): string {
   return `SELECT doc_id FROM (

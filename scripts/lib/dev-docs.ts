@@ -10,7 +10,7 @@ import { loadConfig } from '../../pipeline/config.ts';
 import { expandInputs, readUnit } from '../../stages/read/index.ts';
 import { extractStage } from '../../stages/extract/index.ts';
 import { devPages, writeDevWarc } from '../../test/helpers/corpus-warc.ts';
-import { testContext } from '../../test/helpers/context.ts';
+import { standaloneContext } from '../../pipeline/context.ts';
 import { sharedCorpus } from './shared-corpus.ts';
 
 export interface DevDoc {
@@ -26,7 +26,7 @@ export async function devDocs(dir = '/tmp/dev-docs'): Promise<DevDoc[]> {
   const warc = join(dir, 'all.warc.gz');
   await writeDevWarc(warc, Infinity, Infinity, sharedCorpus());
   const declared = new Map((await devPages(sharedCorpus())).map((p) => [p.url, p.lang]));
-  const ctx = testContext(loadConfig(), warc);
+  const ctx = standaloneContext({ config: loadConfig(), unit: warc });
   const [unit] = await expandInputs([warc]);
   const out: DevDoc[] = [];
   for await (const doc of extractStage.transform(readUnit(unit!, ctx), ctx)) out.push({ doc, declared: declared.get(doc.url) ?? null });

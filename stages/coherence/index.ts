@@ -271,7 +271,7 @@ export function applyCoherence(
 
 let scorer: ClipScorer | null = null;
 
-export const coherenceStage = docStage<Doc, Doc>({
+export const coherenceStage = docStage<Doc, Doc, { coherence: CoherenceConfig }>({
   name: 'coherence',
   columns: coherenceColumns,
   async open(config) {

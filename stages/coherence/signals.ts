@@ -574,7 +574,7 @@ export function spectralNormalizedCut(sims: Float64Array[], cfg: Pick<MeasureCon
   }
   const eps = (cfg.splitSmoothing * 8) / (n - 1);
   const deg = new Float64Array(n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) deg[i] += W[i]![j]! + eps;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) deg[i] = deg[i]! + W[i]![j]! + eps;
   const isq = deg.map((d) => 1 / Math.sqrt(d));
   // First eigenvector of the normalised matrix: sqrt(degree), normalised.
   const u0 = deg.map((d) => Math.sqrt(d));
@@ -690,7 +690,7 @@ export function minBlockNormalizedCut(
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       P[(i + 1) * (n + 1) + j + 1] = W[i]![j]! + P[i * (n + 1) + j + 1]! + P[(i + 1) * (n + 1) + j]! - P[i * (n + 1) + j]!;
-      deg[i] += W[i]![j]!;
+      deg[i] = deg[i]! + W[i]![j]!;
     }
   }
   const degPrefix = new Float64Array(n + 1);

@@ -8,7 +8,6 @@
  * Documents are processed one at a time (concurrency 1): in-run decisions depend on what came before.
  */
 import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
-import type { Config } from '../../pipeline/config.ts';
 import { docStage, drop, type StageContext } from '../../pipeline/stage.ts';
 import { lshThreshold, candidateProbability, MinHasher, minMatches } from './minhash.ts';
 import { domainParagraphKey, hamming, imageKey, paragraphMd5, parsePhash } from './keys.ts';
@@ -53,6 +52,9 @@ export interface DedupConfig {
   maxIndexedDocs: number;
   maxCountedKeys: number;
 }
+
+/** The config sections the in-run dedup reads. */
+export type DedupNeeds = { dedup: DedupConfig };
 
 export const dedupDefaults: DedupConfig = {
   url: {
@@ -132,7 +134,7 @@ interface Prepared {
  * write the same rows. Duplicates across segments, units and machines are what `corpus dedup` finds,
  * over the signatures every unit writes.
  */
-export function runState(config: Config, resources: Map<string, unknown>, segment: string | null = null): Prepared {
+export function runState(config: DedupNeeds, resources: Map<string, unknown>, segment: string | null = null): Prepared {
   let p = resources.get(DEDUP_STATE) as Prepared | undefined;
   if (!p || (segment !== null && p.segment !== segment)) {
     const c = config.dedup;
@@ -161,7 +163,7 @@ export function docText(segments: Segment[]): string {
   return s;
 }
 
-export function dedupDoc(doc: Doc, ctx: StageContext) {
+export function dedupDoc(doc: Doc, ctx: StageContext<DedupNeeds>) {
   const cfg = ctx.config.dedup;
   const { state, hasher, tracking } = runState(ctx.config, ctx.resources, ctx.segment);
   const self: IndexedDoc = { id: doc.id, fetchMs: fetchMs(doc.fetchedAt) };
@@ -307,7 +309,7 @@ function removeDuplicateImages(
   return removedIds.length ? out : segments;
 }
 
-export const dedupStage = docStage<Doc, Doc>({
+export const dedupStage = docStage<Doc, Doc, DedupNeeds>({
   name: 'dedup',
   columns: DEDUP_COLUMNS,
   concurrency: 1,

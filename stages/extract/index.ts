@@ -333,7 +333,7 @@ function emptyDoc(page: RawPage): Doc {
   return shellDoc(page.url, page.source, page.fetchedAt);
 }
 
-export const extractStage = docStage<RawPage, Doc>({
+export const extractStage = docStage<RawPage, Doc, { extract: ExtractConfig }>({
   name: 'extract',
   columns: extractColumns,
   asDoc: emptyDoc,

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { FetchConfig } from './config.ts';
-import type { FetchFailure, FetchResult } from './fetcher.ts';
+import type { FetchFailure, FetchResult } from './result.ts';
 
 interface Robot {
   isAllowed(url: string, ua?: string): boolean | undefined;

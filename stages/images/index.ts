@@ -13,10 +13,16 @@
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
-import type { Config } from '../../pipeline/config.ts';
 import { docStage, drop, type Stage, type StageContext } from '../../pipeline/stage.ts';
 import type { Fetcher } from '../fetch/index.ts';
+import type { FetchConfig } from '../fetch/config.ts';
 import type { ImagesConfig } from './config.ts';
+
+/**
+ * The config sections the images stage reads: its own, the fetcher's (images come over HTTP like
+ * pages), and the side of the coherence model's image tower, if one is configured (pixels kept for it).
+ */
+type ImagesNeeds = { images: ImagesConfig; fetch: FetchConfig; coherence: { model: { imageSize?: number } | null } };
 import { loadNsfwClassifier, NSFW_INPUT_SIDE, type NsfwScores } from './nsfw.ts';
 import { colorHistogram, perceptualHash } from './phash.ts';
 import { decodeThumbnail, ImageDecodeError, readHeader, reencode } from './sharp.ts';
@@ -41,7 +47,7 @@ export interface RgbPixels {
   width: number;
   height: number;
 }
-const modelPixelSide = (config: Config): number => config.coherence.model?.imageSize ?? 0;
+const modelPixelSide = (config: ImagesNeeds): number => config.coherence.model?.imageSize ?? 0;
 
 export const IMAGES_TABLE_COLUMNS: ColumnSpec[] = [
   { name: 'image_id', type: 'VARCHAR', description: 'sha256 (hex) of the original bytes; null when the image could not be had' },
@@ -107,7 +113,7 @@ const proc: {
   decodeQueue: new PQueue({ concurrency: 4 }),
 };
 
-async function open(config: Config, resources: Map<string, unknown>): Promise<void> {
+async function open(config: ImagesNeeds, resources: Map<string, unknown>): Promise<void> {
   proc.imageQueue = new PQueue({ concurrency: Math.max(1, config.fetch.concurrency) });
   proc.decodeQueue = new PQueue({ concurrency: Math.max(1, config.images.decodeConcurrency) });
   const files = resources.get('inputFiles');
@@ -127,7 +133,7 @@ async function close(): Promise<void> {
 }
 
 /** The fetcher (undici) is loaded only by runs that go to the network. */
-async function fetcherFor(config: Config): Promise<Fetcher> {
+async function fetcherFor(config: ImagesNeeds): Promise<Fetcher> {
   if (!proc.fetcher) {
     const { Fetcher } = await import('../fetch/index.ts');
     proc.fetcher ??= new Fetcher(config.fetch);
@@ -172,7 +178,7 @@ class UnitImages {
   /** Model pixels of recently analysed images, by image_id (insertion order = age). */
   private readonly modelPixels = new Map<string, RgbPixels>();
 
-  constructor(private readonly ctx: StageContext) {}
+  constructor(private readonly ctx: StageContext<ImagesNeeds>) {}
 
   private get cfg(): ImagesConfig {
     return this.ctx.config.images;
@@ -404,7 +410,7 @@ function applyInfo(seg: Segment, info: ImageInfo): void {
   }
 }
 
-export const imagesStage: Stage<Doc, Doc> = {
+export const imagesStage: Stage<Doc, Doc, ImagesNeeds> = {
   name: 'images',
   columns: IMAGES_DOC_COLUMNS,
   tables: { images: IMAGES_TABLE_COLUMNS },
@@ -412,7 +418,7 @@ export const imagesStage: Stage<Doc, Doc> = {
   close,
   transform(input, ctx) {
     const unit = new UnitImages(ctx);
-    return docStage<Doc, Doc>({
+    return docStage<Doc, Doc, ImagesNeeds>({
       name: 'images',
       concurrency: (config) => config.images.docConcurrency,
       process: (doc) => unit.processDoc(doc),

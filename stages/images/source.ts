@@ -3,7 +3,8 @@
  * inputs, the local cache directory, HTTP (unless offline). Every miss becomes a reason string.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { writeFileAtomically } from '../lib/atomic.ts';
 import path from 'node:path';
 import type { Fetcher } from '../fetch/index.ts';
 import type { WarcImageIndex } from './warc-index.ts';
@@ -61,9 +62,7 @@ async function writeCache(cacheDir: string, url: string, bytes: Buffer): Promise
   const file = cachePath(cacheDir, url);
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    await writeFileAtomically(file, bytes, { flush: false }); // a cache: may be lost, never half-written
   } catch {
     // A read-only or full cache must not fail the image.
   }

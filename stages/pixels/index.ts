@@ -98,7 +98,7 @@ export function keepImagesWithPixels(segments: Segment[], cfg: Pick<PixelsConfig
   return { segments: out, removed, altTexts };
 }
 
-export const pixelsStage = docStage<Doc, Doc>({
+export const pixelsStage = docStage<Doc, Doc, { pixels: PixelsConfig; images: { storeBytes: boolean } }>({
   name: 'pixels',
   columns: pixelsColumns,
   process(doc, ctx) {

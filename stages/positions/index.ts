@@ -39,7 +39,7 @@ export function sampleDelta(seed: number, docId: string, index: number, choices:
   return choices[h.readUInt32BE(0) % choices.length]!;
 }
 
-export const positionsStage = docStage<Doc, Doc>({
+export const positionsStage = docStage<Doc, Doc, { positions: PositionsConfig }>({
   name: 'positions',
   columns: positionsColumns,
   process(doc, ctx) {

@@ -15,7 +15,7 @@ import { docStage, drop } from '../../pipeline/stage.ts';
 import { dropReason, thresholdRules, type LangOverrides, type Rule } from '../lib/rules.ts';
 import { words as wordsOf } from '../lib/text.ts';
 import {
-  alphaWordRatio, bulletLineRatio, charRepetition, duplicateLineRatio, ellipsisLineRatio, linesOf, meanWordLength,
+  alphaWordRatio, bulletLineRatio, charCounts, charRepetition, joinedCounts, type CharCounts, duplicateLineRatio, ellipsisLineRatio, linesOf, meanWordLength,
   punctuationRatio, specialCharRatio, stopwordsFor, symbolWordRatio, wordRepetition,
 } from './signals.ts';
 
@@ -176,47 +176,67 @@ function stopwordCount(words: string[], lang: string | null | undefined): number
   return n;
 }
 
-/** Signals of one text segment: the row of `quality_segments` without doc_id / seg_index / dropped. */
-export function segmentSignals(seg: Segment): Record<string, number | string | null> {
+/** A text segment measured: its signals (the row of `quality_segments` without doc_id / seg_index / dropped) and what the document signals reuse. */
+interface Measured {
+  sig: Record<string, number | string | null>;
+  words: string[];
+  stop: number | null;
+  counts: CharCounts;
+}
+
+function measureSegment(seg: Segment): Measured {
   const text = seg.text ?? '';
   const words = wordsOf(text);
   const stop = stopwordCount(words, seg.lang);
-  return {
+  const counts = charCounts(text);
+  const sig = {
     lang: seg.lang ?? null,
-    chars: [...text].length,
+    chars: counts.chars,
     words: words.length,
     char_rep: charRepetition(text),
     word_rep: wordRepetition(words),
-    special_ratio: specialCharRatio(text),
+    special_ratio: specialCharRatio(counts),
     stopword_ratio: stop === null ? null : words.length === 0 ? 0 : stop / words.length,
-    punct_ratio: punctuationRatio(text, SEGMENT_PUNCT_MIN_TOKENS),
+    punct_ratio: punctuationRatio(counts, SEGMENT_PUNCT_MIN_TOKENS),
   };
+  return { sig, words, stop, counts };
 }
 
-/** Document signals over the given text segments (already filtered) and image count. */
-export function documentSignals(texts: Segment[], images: number): Record<string, number | null> {
+/** Signals of one text segment: the row of `quality_segments` without doc_id / seg_index / dropped. */
+export function segmentSignals(seg: Segment): Record<string, number | string | null> {
+  return measureSegment(seg).sig;
+}
+
+/** Separator of the segments in the document text the document signals read. */
+const SEPARATOR = '\n\n';
+
+/**
+ * Document signals over the given text segments (already filtered) and image count. The word,
+ * stopword, special-character and punctuation counts are those of the segments (`measured`, in
+ * the same order; measured again when not given): they add up over texts joined by whitespace.
+ */
+export function documentSignals(texts: Segment[], images: number, measured: Measured[] = texts.map(measureSegment)): Record<string, number | null> {
   const strings = texts.map((s) => s.text ?? '');
-  const joined = strings.join('\n\n');
-  const perSegmentWords = texts.map((s) => wordsOf(s.text ?? ''));
-  const words = perSegmentWords.flat();
+  const joined = strings.join(SEPARATOR);
+  const words = measured.flatMap((m) => m.words);
   // Stopwords: each segment against its own language's list; null if no segment has a list.
   let stop = 0;
   let withList = 0;
-  texts.forEach((s, i) => {
-    const n = stopwordCount(perSegmentWords[i]!, s.lang);
-    if (n === null) return;
-    stop += n;
-    withList += perSegmentWords[i]!.length;
-  });
+  for (const m of measured) {
+    if (m.stop === null) continue;
+    stop += m.stop;
+    withList += m.words.length;
+  }
+  const counts = joinedCounts(measured.map((m) => m.counts), SEPARATOR.length);
   const lines = linesOf(strings);
   return {
     quality_words: words.length,
     quality_mean_word_len: meanWordLength(words),
     quality_char_rep: charRepetition(joined),
     quality_word_rep: wordRepetition(words),
-    quality_special_ratio: specialCharRatio(joined),
+    quality_special_ratio: specialCharRatio(counts),
     quality_stopword_ratio: withList === 0 ? null : stop / withList,
-    quality_punct_ratio: punctuationRatio(joined),
+    quality_punct_ratio: punctuationRatio(counts),
     quality_ellipsis_lines: ellipsisLineRatio(lines),
     quality_bullet_lines: bulletLineRatio(lines),
     quality_alpha_words: alphaWordRatio(words),
@@ -239,6 +259,7 @@ export function assess(doc: Doc, cfg: QualityConfig): QualityResult {
   const segRules = qualitySegmentRules(cfg);
   const segmentRows: Record<string, unknown>[] = [];
   const kept: Segment[] = [];
+  const keptMeasured: Measured[] = [];
   let dropped = 0;
   let droppedChars = 0;
   doc.segments.forEach((seg, i) => {
@@ -246,7 +267,8 @@ export function assess(doc: Doc, cfg: QualityConfig): QualityResult {
       kept.push(seg);
       return;
     }
-    const sig = segmentSignals(seg);
+    const m = measureSegment(seg);
+    const sig = m.sig;
     const why = dropReason(segRules, sig, (sig.lang as string | null) ?? null);
     segmentRows.push({ doc_id: doc.id, seg_index: i, ...sig, dropped: why, text: why ? seg.text : null });
     if (why) {
@@ -254,11 +276,12 @@ export function assess(doc: Doc, cfg: QualityConfig): QualityResult {
       droppedChars += sig.chars as number;
     } else {
       kept.push(seg);
+      keptMeasured.push(m);
     }
   });
   doc.segments = kept;
   const texts = kept.filter((s) => s.kind === 'text');
-  Object.assign(doc.signals, documentSignals(texts, kept.length - texts.length), {
+  Object.assign(doc.signals, documentSignals(texts, kept.length - texts.length, keptMeasured), {
     quality_segments_dropped: dropped,
     quality_chars_dropped: droppedChars,
   });
@@ -266,7 +289,7 @@ export function assess(doc: Doc, cfg: QualityConfig): QualityResult {
   return { doc, segmentRows, reason };
 }
 
-export const qualityStage = docStage({
+export const qualityStage = docStage<Doc, Doc, { quality: QualityConfig }>({
   name: 'quality',
   columns: qualityColumns,
   tables: { quality_segments: qualitySegmentColumns },

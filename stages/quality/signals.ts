@@ -94,16 +94,82 @@ export function wordRepetition(words: string[], n = 5): number {
   return repeated / (words.length - n + 1);
 }
 
+const SPECIAL = /[\p{P}\p{S}\p{N}\s]/u;
+const WORD_CHAR = /[\p{L}\p{M}\p{N}_']/u;
+const PUNCT_MARK = /[,;:?!.，、；：？！。،؛؟।॥။၊።፣։།]/u;
+/** Bits of a code point's classes (below), decided by the regexes once per code point: 0 = not yet. */
+const KNOWN = 1;
+const IS_SPECIAL = 2;
+const IS_WORD = 4;
+const IS_PUNCT = 8;
+const classes = new Uint8Array(0x110000);
+
+function classOf(c: number): number {
+  let k = classes[c]!;
+  if (k === 0) {
+    const ch = String.fromCodePoint(c);
+    k = KNOWN | (SPECIAL.test(ch) ? IS_SPECIAL : 0) | (WORD_CHAR.test(ch) ? IS_WORD : 0) | (PUNCT_MARK.test(ch) ? IS_PUNCT : 0);
+    classes[c] = k;
+  }
+  return k;
+}
+
+/** What the special-character and punctuation ratios count in a text; additive over texts joined by whitespace. */
+export interface CharCounts {
+  /** Code points. */
+  chars: number;
+  /** Punctuation, symbols, digits and whitespace (OBELICS special characters, in Unicode). */
+  special: number;
+  /** Word tokens of the punctuation ratio: runs of letters, marks, digits, _ and '. */
+  wordTokens: number;
+  /** Punctuation tokens of the punctuation ratio: one per mark. */
+  punctTokens: number;
+}
+
+/** One pass over the code points of `text` (same classes as the regexes of the two ratios). */
+export function charCounts(text: string): CharCounts {
+  let chars = 0;
+  let special = 0;
+  let wordTokens = 0;
+  let punctTokens = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.codePointAt(i)!;
+    if (c > 0xffff) i++;
+    chars++;
+    const k = classOf(c);
+    if (k & IS_SPECIAL) special++;
+    if (k & IS_WORD) {
+      if (!inWord) wordTokens++;
+      inWord = true;
+    } else {
+      inWord = false;
+      if (k & IS_PUNCT) punctTokens++;
+    }
+  }
+  return { chars, special, wordTokens, punctTokens };
+}
+
+/** Counts of texts joined with `sepChars` whitespace characters between them (e.g. '\n\n' = 2). */
+export function joinedCounts(parts: CharCounts[], sepChars: number): CharCounts {
+  const seps = parts.length > 1 ? (parts.length - 1) * sepChars : 0;
+  const out = { chars: seps, special: seps, wordTokens: 0, punctTokens: 0 };
+  for (const p of parts) {
+    out.chars += p.chars;
+    out.special += p.special;
+    out.wordTokens += p.wordTokens;
+    out.punctTokens += p.punctTokens;
+  }
+  return out;
+}
+
 /**
  * OBELICS special-character ratio, in Unicode: punctuation, symbols (emoji included), digits and
  * whitespace, over all characters. OBELICS uses ASCII punctuation + digits + whitespace + emoji.
  */
-export function specialCharRatio(text: string): number {
-  const chars = [...text];
-  if (chars.length === 0) return 0;
-  let special = 0;
-  for (const ch of chars) if (/[\p{P}\p{S}\p{N}\s]/u.test(ch)) special++;
-  return special / chars.length;
+export function specialCharRatio(text: string | CharCounts): number {
+  const c = typeof text === 'string' ? charCounts(text) : text;
+  return c.chars === 0 ? 0 : c.special / c.chars;
 }
 
 /**
@@ -112,16 +178,11 @@ export function specialCharRatio(text: string): number {
  * Devanagari, Myanmar, Ethiopic, Armenian and Tibetan forms so non-Latin text is measured the same way. `minTokens`: below it the ratio
  * is 1 (OBELICS's paragraph-level escape for short paragraphs).
  */
-export function punctuationRatio(text: string, minTokens = 0): number {
-  let words = 0;
-  let punct = 0;
-  for (const m of text.matchAll(/([\p{L}\p{M}\p{N}_']+)|([,;:?!.，、；：？！。،؛؟।॥။၊።፣։།])/gu)) {
-    if (m[1]) words++;
-    else punct++;
-  }
-  const tokens = words + punct;
+export function punctuationRatio(text: string | CharCounts, minTokens = 0): number {
+  const c = typeof text === 'string' ? charCounts(text) : text;
+  const tokens = c.wordTokens + c.punctTokens;
   if (tokens < minTokens) return 1;
-  return tokens === 0 ? 0 : punct / tokens;
+  return tokens === 0 ? 0 : c.punctTokens / tokens;
 }
 
 /** Lines of a document: its text segments split at newlines, blank lines dropped. */

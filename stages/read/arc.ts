@@ -6,7 +6,7 @@
  */
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
-import type { StageContext } from '../../pipeline/stage.ts';
+import type { ReadContext } from './config.ts';
 import { arcDate, arcRecords } from '../lib/arc-parser.ts';
 import { parseHttpBlock } from '../lib/http-block.ts';
 import { httpPage, type WarcRange } from './warc.ts';
@@ -15,7 +15,7 @@ import { httpPage, type WarcRange } from './warc.ts';
  * Read one ARC file; `range` as for WARC (start at a record offset, stop at the first record at or after
  * `stopAfter`, returning its offset). Returns null at the end of the file.
  */
-export async function* readArc(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+export async function* readArc(path: string, ctx: ReadContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   const cfg = ctx.config.read;
   const records = arcRecords(path, range.start ?? 0);
   let previousOffset = -1;
@@ -82,7 +82,7 @@ export async function* readArc(path: string, ctx: StageContext, range: WarcRange
   }
 }
 
-function truncated(path: string, offset: number, ctx: StageContext): null {
+function truncated(path: string, offset: number, ctx: ReadContext): null {
   ctx.counters.add('error:truncated_record');
   ctx.log(`${path}: the record at byte ${offset} is cut short (the file ends inside it)`);
   return null;

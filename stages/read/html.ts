@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { constants, gunzipSync } from 'node:zlib';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
-import type { StageContext } from '../../pipeline/stage.ts';
+import type { ReadContext } from './config.ts';
 import { decodeHtml } from './charset.ts';
 
 const HTML_FILE = /\.(html?|xhtml)(\.gz)?$/i;
@@ -39,7 +39,7 @@ export function declaredUrl(html: string): string | null {
  * A .gz page: a cut file gives the text it has (counted warning:truncated_gzip), a file that is not
  * gzip at all (saved already decompressed) is read as it is (warning:not_gzip).
  */
-function gunzipPage(bytes: Uint8Array, ctx: StageContext): Uint8Array {
+function gunzipPage(bytes: Uint8Array, ctx: ReadContext): Uint8Array {
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
     ctx.counters.add('warning:not_gzip');
     return bytes;
@@ -55,7 +55,7 @@ function gunzipPage(bytes: Uint8Array, ctx: StageContext): Uint8Array {
 }
 
 /** Read one HTML file into a page; null (and a reject) when it cannot be read. */
-export async function readHtmlFile(path: string, ctx: StageContext): Promise<RawPage | null> {
+export async function readHtmlFile(path: string, ctx: ReadContext): Promise<RawPage | null> {
   const fileUrl = pathToFileURL(resolve(path)).href;
   const source = { file: path, offset: 0, recordId: null, recordType: 'file' };
   let bytes: Uint8Array;

@@ -7,7 +7,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { RawPage } from '../../schemas/doc.ts';
-import type { StageContext } from '../../pipeline/stage.ts';
+import type { ReadContext } from './config.ts';
 import { isHtmlFile, readHtmlFile } from './html.ts';
 import { isArcRecordStartAt } from '../lib/arc-parser.ts';
 import { readArc } from './arc.ts';
@@ -17,17 +17,7 @@ import { archiveParts, type ArchivePart } from './parts.ts';
 
 export type { WarcRange };
 
-export interface ReadConfig {
-  /** Largest HTML body read, in bytes; larger records are rejected (reason too_large), never decoded. */
-  maxHtmlBytes: number;
-  /** Content types treated as HTML (substring match on the HTTP Content-Type). */
-  htmlContentTypes: string[];
-}
-
-export const readDefaults: ReadConfig = {
-  maxHtmlBytes: 20 * 1024 * 1024,
-  htmlContentTypes: ['text/html', 'application/xhtml+xml'],
-};
+export { readDefaults, type ReadConfig } from './config.ts';
 
 export interface Unit {
   /** Stable key (the archive path, or the directory path for HTML pages). */
@@ -123,7 +113,7 @@ export async function splitArchives(units: Unit[], partBytes: number): Promise<U
  * WarcRange): the generator returns the offset where the next range starts, or null at the end.
  * HTML directories are always read whole.
  */
-export async function* readUnit(unit: Unit, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+export async function* readUnit(unit: Unit, ctx: ReadContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   if (unit.part) {
     // A part of a gzip WARC (splitArchives): its own bytes only, from its start or a checkpoint in it.
     const { start, end } = unit.part;

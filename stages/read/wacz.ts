@@ -7,11 +7,11 @@
  * and skipped. A WACZ is one unit read whole: an interrupted run redoes it (no checkpoints inside).
  */
 import type { RawPage } from '../../schemas/doc.ts';
-import type { StageContext } from '../../pipeline/stage.ts';
+import type { ReadContext } from './config.ts';
 import { waczWarcEntries } from '../lib/zip.ts';
 import { readWarcRecords } from './warc.ts';
 
-export async function* readWacz(path: string, ctx: StageContext): AsyncGenerator<RawPage, null> {
+export async function* readWacz(path: string, ctx: ReadContext): AsyncGenerator<RawPage, null> {
   let warcs: Awaited<ReturnType<typeof waczWarcEntries>>;
   try {
     warcs = await waczWarcEntries(path);

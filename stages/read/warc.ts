@@ -11,7 +11,7 @@ import { parseHttpBlock } from '../lib/http-block.ts';
 import { recordHeadAt } from '../lib/archive-head.ts';
 import type { RawPage } from '../../schemas/doc.ts';
 import { shellDoc } from '../../schemas/ids.ts';
-import type { StageContext } from '../../pipeline/stage.ts';
+import type { ReadContext } from './config.ts';
 import { decodeHtml } from './charset.ts';
 import { decodeHttpBody } from '../lib/http-body.ts';
 
@@ -62,7 +62,7 @@ function isHtml(contentType: string | null | undefined, htmlTypes: string[]): bo
  * record a few bytes late and reads "RC-Type: response" as its version line: recover the type from
  * that line, else from the msgtype of an application/http block.
  */
-function recordType(r: WARCRecord, counters: StageContext['counters']): string {
+function recordType(r: WARCRecord, counters: ReadContext['counters']): string {
   if (r.warcType) return r.warcType;
   const line = (r.warcHeaders as unknown as { statusline?: string }).statusline ?? '';
   const m = /Type:\s*(\w+)/i.exec(line) ?? /msgtype=(\w+)/.exec(r.warcHeaders.headers.get('content-type') ?? '');
@@ -74,7 +74,7 @@ function recordType(r: WARCRecord, counters: StageContext['counters']): string {
  * Skip the rest of a record. Not warcio's skipFully: it loops forever when the file ends before the
  * record's Content-Length (a record claiming 10 GB in a small file); iterating stops at the end.
  */
-async function skipRecord(r: WARCRecord, counters: StageContext['counters']): Promise<void> {
+async function skipRecord(r: WARCRecord, counters: ReadContext['counters']): Promise<void> {
   for await (const _chunk of r.reader as AsyncIterable<Uint8Array>) {
     // discard
   }
@@ -83,7 +83,7 @@ async function skipRecord(r: WARCRecord, counters: StageContext['counters']): Pr
 }
 
 /** A record whose data ended before its Content-Length swallowed the rest of the file: count it. */
-function countShortRecord(r: WARCRecord, counters: StageContext['counters']): void {
+function countShortRecord(r: WARCRecord, counters: ReadContext['counters']): void {
   const left = (r as unknown as { _reader?: { limit?: number } })._reader?.limit ?? 0;
   if (left > 0) counters.add('error:truncated_record');
 }
@@ -160,7 +160,7 @@ export interface WarcRange {
  * Read one WARC file. `ctx.counters`: records:<type>, html, skipped:<why>, error:<kind>.
  * Returns the offset it stopped at (see WarcRange.stopAfter), or null at the end of the file.
  */
-export async function* readWarc(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+export async function* readWarc(path: string, ctx: ReadContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   const format = await sniffArchive(path);
   if (format !== 'warc') {
     ctx.counters.add(`error:unsupported_format_${format}`);
@@ -171,7 +171,7 @@ export async function* readWarc(path: string, ctx: StageContext, range: WarcRang
 }
 
 /** The records of a WARC, whole file or a window of it (range.origin / range.end), without sniffing. */
-export async function* readWarcRecords(path: string, ctx: StageContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
+export async function* readWarcRecords(path: string, ctx: ReadContext, range: WarcRange = {}): AsyncGenerator<RawPage, number | null> {
   const cfg = ctx.config.read;
   const origin = range.origin ?? 0;
   const start = Math.max(range.start ?? 0, origin);
@@ -283,7 +283,7 @@ export async function* readWarcRecords(path: string, ctx: StageContext, range: W
   }
 }
 
-async function* recoveredResponse(record: WARCRecord, url: string, offset: number, path: string, ctx: StageContext): AsyncGenerator<RawPage> {
+async function* recoveredResponse(record: WARCRecord, url: string, offset: number, path: string, ctx: ReadContext): AsyncGenerator<RawPage> {
   const http = parseHttpBlock(await record.readFully(false));
   if (!http || !isHtml(http.headers['content-type'], ctx.config.read.htmlContentTypes)) {
     ctx.counters.add('skipped:not_html');
@@ -306,7 +306,7 @@ async function* recoveredResponse(record: WARCRecord, url: string, offset: numbe
  */
 export function httpPage(
   r: { url: string; fetchedAt: string | null; source: RawPage['source']; status: number | null; headers: Record<string, string>; body: Uint8Array },
-  ctx: StageContext,
+  ctx: ReadContext,
   charset: { contentType?: string | null; hint?: string | null } = {},
 ): RawPage {
   const { body, warnings } = decodeHttpBody(r.body, r.headers);

@@ -12,8 +12,8 @@ import { words as wordsOf } from '../lib/text.ts';
 
 interface FlaggedList {
   words: Set<string>;
-  /** Multi-word entries as space-joined words. */
-  phrases: string[];
+  /** Multi-word entries as their words, by first word (an entry listed twice is there twice). */
+  phrases: Map<string, string[][]>;
   /** Han/kana entries, lower-cased. */
   substrings: string[];
 }
@@ -29,7 +29,7 @@ function buildLists(): Map<string, FlaggedList> {
     const lang = base.length === 2 ? ONE_TO_THREE.get(base) : base;
     if (!lang || !Array.isArray(entries)) continue;
     let list = lists.get(lang);
-    if (!list) lists.set(lang, (list = { words: new Set(), phrases: [], substrings: [] }));
+    if (!list) lists.set(lang, (list = { words: new Set(), phrases: new Map(), substrings: [] }));
     for (const entry of entries) {
       if (CJK.test(entry)) {
         list.substrings.push(entry.toLowerCase());
@@ -37,7 +37,11 @@ function buildLists(): Map<string, FlaggedList> {
       }
       const w = wordsOf(entry);
       if (w.length === 1) list.words.add(w[0]!);
-      else if (w.length > 1) list.phrases.push(w.join(' '));
+      else if (w.length > 1) {
+        const same = list.phrases.get(w[0]!);
+        if (same) same.push(w);
+        else list.phrases.set(w[0]!, [w]);
+      }
     }
   }
   return lists;
@@ -49,6 +53,30 @@ let lists: Map<string, FlaggedList> | null = null;
 export function flaggedLanguages(): string[] {
   lists ??= buildLists();
   return [...lists.keys()].sort();
+}
+
+/**
+ * Occurrences of each phrase in a word sequence, counted as the non-overlapping matches of
+ * ` phrase ` in ` words joined by spaces ` found left to right (words never contain a space): after
+ * a match the next one of the same phrase starts at least one word after its end (the space between
+ * them was used up). One pass over the words instead of one string search per phrase.
+ */
+function phraseOccurrences(words: string[], phrases: Map<string, string[][]>): number {
+  let n = 0;
+  let next: Map<string[], number> | null = null;
+  for (let i = 0; i < words.length; i++) {
+    const candidates = phrases.get(words[i]!);
+    if (!candidates) continue;
+    for (const p of candidates) {
+      if (i + p.length > words.length || (next !== null && (next.get(p) ?? 0) > i)) continue;
+      let k = 1;
+      while (k < p.length && words[i + k] === p[k]) k++;
+      if (k < p.length) continue;
+      n++;
+      (next ??= new Map()).set(p, i + p.length + 1);
+    }
+  }
+  return n;
 }
 
 function occurrences(haystack: string, needle: string): number {
@@ -68,10 +96,7 @@ export function countFlagged(text: string, lang: string | null | undefined): { f
   const words = wordsOf(text);
   let flagged = 0;
   for (const w of words) if (list.words.has(w)) flagged++;
-  if (list.phrases.length > 0) {
-    const joined = ` ${words.join(' ')} `;
-    for (const p of list.phrases) flagged += occurrences(joined, ` ${p} `);
-  }
+  if (list.phrases.size > 0) flagged += phraseOccurrences(words, list.phrases);
   if (list.substrings.length > 0) {
     const lower = text.toLowerCase();
     for (const s of list.substrings) flagged += occurrences(lower, s);

@@ -9,7 +9,6 @@
  */
 import type { ColumnSpec, Doc } from '../../schemas/doc.ts';
 import { docStage, drop } from '../../pipeline/stage.ts';
-import type { Config } from '../../pipeline/config.ts';
 import { dropReason, thresholdRules, type LangOverrides, type Rule } from '../lib/rules.ts';
 import { Blocklist } from './blocklist.ts';
 import { countFlagged } from './flagged.ts';
@@ -125,10 +124,10 @@ export function screen(doc: Doc, cfg: SafetyConfig): string | null {
   return dropReason(safetyRules(cfg), doc.signals, doc.lang);
 }
 
-export const safetyStage = docStage({
+export const safetyStage = docStage<Doc, Doc, { safety: SafetyConfig }>({
   name: 'safety',
   columns: safetyColumns,
-  async open(config: Config) {
+  async open(config) {
     blocklistFor(config.safety); // a missing blocklist file fails the run before any unit starts
   },
   process(doc, ctx) {

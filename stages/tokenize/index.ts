@@ -7,7 +7,6 @@
  * every image `tiles`, so later steps find image spans without knowing the marker ids.
  */
 import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
-import type { Config } from '../../pipeline/config.ts';
 import { docStage, StageError } from '../../pipeline/stage.ts';
 import { tileImage, type ImageTokenProfile } from './tiling.ts';
 import { loadTokenizer, type TextTokenizer, type TokenizerBackend } from './tokenizer.ts';
@@ -197,10 +196,10 @@ export function tokenizerFor(cfg: TokenizeConfig): Promise<Loaded> {
   return loaded.value;
 }
 
-export const tokenizeStage = docStage<Doc, Doc>({
+export const tokenizeStage = docStage<Doc, Doc, { tokenize: TokenizeConfig }>({
   name: 'tokenize',
   columns: tokenizeColumns,
-  concurrency: (config: Config) => config.tokenize.concurrency,
+  concurrency: (config) => config.tokenize.concurrency,
   async open(config) {
     await tokenizerFor(config.tokenize);
   },

@@ -5,7 +5,8 @@
  * `part-<unit>-<seq>.parquet` only when the whole unit is done. Names are deterministic, so a unit
  * that is redone after a crash overwrites its own files: nothing is duplicated, nothing is lost.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { publishPath } from '../lib/atomic.ts';
 import { join } from 'node:path';
 import type { ColumnSpec, Doc, Rejection } from '../../schemas/doc.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS, docRow } from '../../schemas/tables.ts';
@@ -139,7 +140,7 @@ export class UnitWriter {
       rows[name] = t.rows;
       for (const tmp of t.tmpFiles) {
         const final = t.finalName(tmp);
-        await rename(tmp, final);
+        await publishPath(tmp, final);
         files.push(final);
       }
     }
