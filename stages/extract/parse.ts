@@ -75,7 +75,7 @@ class DeepSafeParser extends Parser {
     const self = this as unknown as ParserAttribs;
     if (self.attribs) self.attribs = Object.create(null) as Record<string, string>;
   }
-  override onattribend(quote: QuoteType, endIndex: number): void {
+  override onattribend(_quote: QuoteType, endIndex: number): void {
     const self = this as unknown as ParserAttribs;
     self.endIndex = endIndex;
     const a = self.attribs;
