@@ -4,10 +4,15 @@
  * the same decoded HTML. Rates are per CPU-second of this one process (process.cpuUsage), so a shared
  * machine does not distort them; wall-clock rates are printed too.
  *
- *   npx tsx scripts/bench-extract.ts [dirs…] [--repeat 3]     (default: all of ../shared/corpus/html)
+ *   npx tsx scripts/bench-extract.ts [dirs…] [--repeat 3] [--before DIR]   (default: all of ../shared/corpus/html)
  *
  * Prints pages per CPU-second, MB/s of decoded HTML, the ratio to the SAX ceiling and peak RSS.
+ * `--before DIR`: another checkout of the project (e.g. `git archive <rev> | tar -x -C DIR`, with a
+ * node_modules link) whose extractHtml runs on the same decoded pages in the same process, alternating
+ * with this one, and is printed beside it: a before/after that load on a shared machine does not skew.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Parser } from 'htmlparser2';
 import { expandInputs, readUnit } from '../stages/read/index.ts';
@@ -17,7 +22,7 @@ import { loadConfig } from '../pipeline/config.ts';
 import { standaloneContext } from '../pipeline/context.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
-const { values, positionals } = parseArgs({ options: { repeat: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { repeat: { type: 'string' }, before: { type: 'string' } }, allowPositionals: true });
 const repeat = Number(values.repeat ?? 3);
 const inputs = positionals.length ? positionals : [`${sharedCorpus('html')}/`];
 const config = loadConfig();
@@ -29,6 +34,8 @@ const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+
+const best = <T extends { cpu: number }>(a: T, b: T): T => (b.cpu < a.cpu ? b : a);
 
 async function measure(f: () => Promise<number>): Promise<{ cpu: number; wall: number; pages: number }> {
   let best = { cpu: Infinity, wall: Infinity, pages: 0 };
@@ -73,16 +80,28 @@ const sax = await measure(async () => {
   for (const p of decoded) new Parser({ onopentag() {}, ontext() {}, onclosetag() {} }, { decodeEntities: true }).end(p.html);
   return decoded.length;
 });
-const extractOnly = await measure(async () => {
-  for (const p of decoded) extractHtml(p.html, p.url, config.extract);
+type Extract = typeof extractHtml;
+const extractWith = (f: Extract) => async () => {
+  for (const p of decoded) f(p.html, p.url, config.extract);
   return decoded.length;
-});
+};
+const before: Extract | null = values.before
+  ? ((await import(pathToFileURL(`${resolve(values.before)}/stages/extract/index.ts`).href)) as { extractHtml: Extract }).extractHtml
+  : null;
+let extractOnly = await measure(extractWith(extractHtml));
+let extractBefore = before ? await measure(extractWith(before)) : null;
+if (before) {
+  // The other order too, best of both: whichever runs first pays the warm-up.
+  extractBefore = best(extractBefore!, await measure(extractWith(before)));
+  extractOnly = best(extractOnly, await measure(extractWith(extractHtml)));
+}
 
 const row = (name: string, r: { cpu: number; wall: number; pages: number }) =>
   `${name.padEnd(52)} ${(r.pages / r.cpu).toFixed(0).padStart(6)} pages/CPU-s ${(mb / r.cpu).toFixed(1).padStart(6)} MB/CPU-s ` +
   `${(sax.cpu / r.cpu).toFixed(2)}× of SAX   (wall ${(r.pages / r.wall).toFixed(0)} pages/s)`;
 console.log(`input: ${decoded.length} pages, ${mb.toFixed(1)} MB of decoded HTML (${inputs.join(' ')}); best of ${repeat} by CPU time; 1 process`);
 console.log(row('htmlparser2 SAX parse only (ceiling)', sax));
+if (extractBefore) console.log(row(`extractHtml only, before (${values.before})`, extractBefore));
 console.log(row('extractHtml only (parse + tree + content)', extractOnly));
 console.log(row('corpus extract path (read+gunzip+decode+extract+JSON)', path));
 console.log(`pages failed: ${failed}; JSON out ${(outBytes / 1e6).toFixed(1)} MB; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
