@@ -141,6 +141,17 @@ describe('charset decoding', () => {
     expect(d.source).toBe('detected');
   });
 
+  it('windows-1252 and every label meaning it give curly quotes, dashes and the euro, not C1 controls (WHATWG)', () => {
+    const body = Buffer.from([0x93, 0x51, 0x94, 0x20, 0x96, 0x20, 0x80, 0x35, 0x20, 0x92, 0x20, 0x99, 0x20, 0x81]);
+    for (const label of ['windows-1252', 'iso-8859-1', 'latin1', 'us-ascii']) {
+      const page = Buffer.concat([Buffer.from(`<meta charset="${label}"><p>`), body]);
+      // 0x81 is undefined in windows-1252: WHATWG keeps it as U+0081.
+      expect(decodeHtml(page).text, label).toBe(`<meta charset="${label}"><p>\u201cQ\u201d \u2013 \u20ac5 \u2019 \u2122 \u0081`);
+    }
+    // Other single-byte code pages were right already and stay so.
+    expect(decodeHtml(Buffer.concat([Buffer.from('<meta charset="windows-1251"><p>'), Buffer.from([0x80, 0x93])])).text).toContain('\u0402\u201c');
+  });
+
   it('detection on a window of the page names the charset as chardet does on the first 64 KiB', () => {
     // A long ASCII head, a little valid UTF-8 (é), then Windows-1252 text with curly quotes (C1 bytes).
     const head = Buffer.from(`<html><head><script>${'var x = 1;\n'.repeat(2500)}</script></head><body><p>Caf\u00e9 ${'word '.repeat(200)}</p>`);

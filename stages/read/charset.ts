@@ -36,9 +36,24 @@ export function metaCharset(b: Uint8Array): string | null {
   return m ? m[1]!.toLowerCase() : null;
 }
 
+/**
+ * windows-1252's 0x80-0x9F (curly quotes, dashes, euro, trademark ...) as the WHATWG Encoding standard
+ * maps them. Node 20's TextDecoder decodes every label that means windows-1252 (windows-1252, latin1,
+ * iso-8859-1, us-ascii ...) with its Latin-1 fast path, which gives C1 control characters there instead.
+ * The table comes from iconv-lite's windows-1252 codec; its five undefined bytes stay C1, as WHATWG says.
+ */
+const WINDOWS_1252_C1 = new Map<string, string>(
+  Array.from({ length: 32 }, (_, i) => [String.fromCharCode(0x80 + i), iconv.decode(Buffer.from([0x80 + i]), 'windows-1252')] as const).filter(
+    ([, ch]) => ch !== '\ufffd',
+  ),
+);
+const C1 = /[\x80-\x9f]/g;
+
 function tryDecode(bytes: Uint8Array, label: string): string | null {
   try {
-    return new TextDecoder(label).decode(bytes);
+    const decoder = new TextDecoder(label);
+    const text = decoder.decode(bytes);
+    return decoder.encoding === 'windows-1252' ? text.replace(C1, (c) => WINDOWS_1252_C1.get(c) ?? c) : text;
   } catch {
     // a label TextDecoder does not know: try iconv-lite
   }
