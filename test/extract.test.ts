@@ -236,7 +236,7 @@ describe('text blocks', () => {
   });
 });
 
-describe('real pages (../shared/corpus/html)', () => {
+describe('real pages (test/fixtures/html, copied from the shared corpus)', () => {
   const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   function f1(pred: string, truth: string) {
     const t = new Map<string, number>();
