@@ -150,24 +150,35 @@ function profile(run: Run, kind: 'wall' | 'cpu' = 'wall'): [string, number][] {
 
 /**
  * Rows of each table (docs, rejects, side tables; not stats, which holds timings) in one output and
- * not the other (EXCEPT ALL both ways, every column).
+ * not the other (EXCEPT ALL both ways, over the columns both have). Columns or tables only one
+ * revision writes (a new signal, a new side table) are named, not compared.
  */
 async function parity(a: string, b: string): Promise<string> {
   const db = await Db.open();
   try {
     const out: string[] = [];
-    const tables = (await readdir(a, { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && !e.name.startsWith('_') && e.name !== 'stats')
-      .map((e) => e.name)
-      .sort();
-    for (const t of tables) {
+    const tablesOf = async (d: string) =>
+      new Set((await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('_') && e.name !== 'stats').map((e) => e.name));
+    const [ta, tb] = [await tablesOf(a), await tablesOf(b)];
+    for (const t of [...new Set([...ta, ...tb])].sort()) {
+      if (!ta.has(t) || !tb.has(t)) {
+        out.push(`${t} only in ${ta.has(t) ? 'old' : 'new'}`);
+        continue;
+      }
       const src = (d: string) => `read_parquet(${sqlString(`${d}/${t}/**/part-*.parquet`)}, union_by_name = true)`;
+      const columns = async (d: string) => (await db.all(`DESCRIBE SELECT * FROM ${src(d)}`)).map((r) => String(r.column_name));
+      const [ca, cb] = [await columns(a), await columns(b)];
+      const common = ca.filter((c) => cb.includes(c));
+      const cols = common.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
       const [r] = await db.all(
         `SELECT (SELECT count(*) FROM ${src(a)}) AS a, (SELECT count(*) FROM ${src(b)}) AS b,
-                (SELECT count(*) FROM (SELECT * FROM ${src(a)} EXCEPT ALL SELECT * FROM ${src(b)})) AS only_a,
-                (SELECT count(*) FROM (SELECT * FROM ${src(b)} EXCEPT ALL SELECT * FROM ${src(a)})) AS only_b`,
+                (SELECT count(*) FROM (SELECT ${cols} FROM ${src(a)} EXCEPT ALL SELECT ${cols} FROM ${src(b)})) AS only_a,
+                (SELECT count(*) FROM (SELECT ${cols} FROM ${src(b)} EXCEPT ALL SELECT ${cols} FROM ${src(a)})) AS only_b`,
       );
-      out.push(`${t} ${r!.a} vs ${r!.b} rows, ${r!.only_a} only in old, ${r!.only_b} only in new`);
+      const added = cb.filter((c) => !ca.includes(c));
+      const removed = ca.filter((c) => !cb.includes(c));
+      const diff = [added.length ? `new columns ${added.join(', ')}` : '', removed.length ? `old-only columns ${removed.join(', ')}` : ''].filter(Boolean).join(', ');
+      out.push(`${t} ${r!.a} vs ${r!.b} rows, ${r!.only_a} only in old, ${r!.only_b} only in new${diff ? ` (${diff}; compared on the ${common.length} common)` : ''}`);
     }
     return out.join('; ');
   } finally {
