@@ -11,7 +11,7 @@ import { Counters } from './stats.ts';
 /** The context every stage of a corpus run gets: the whole config. */
 export type RunContext = StageContext<Config>;
 
-/** A context outside a run: rejects and side-table rows are kept in arrays (and passed to the hooks). */
+/** A context outside a run: rejects and side-table rows go to the hooks, or are kept in arrays when there is none. */
 export interface StandaloneContext extends RunContext {
   rejects: { doc: Doc; reason: string; detail: string | null }[];
   rows: { table: string; row: Record<string, unknown> }[];
@@ -23,17 +23,17 @@ export interface StandaloneOptions {
   unit?: string;
   counters?: Counters;
   resources?: Map<string, unknown>;
-  /** Called on every reject, after it is recorded. */
+  /** Receives every reject instead of `rejects` (a long script need not hold them all). */
   onReject?(doc: Doc, reason: string, detail: string | null): void;
-  /** Called on every side-table row, after it is recorded. */
+  /** Receives every side-table row instead of `rows`. */
   onEmit?(table: string, row: Record<string, unknown>): void;
   /** Where stage messages go; default: nowhere. */
   log?(message: string): void;
 }
 
 /**
- * A real StageContext for one unit outside a corpus run. Rejects and rows are recorded (a long
- * script that does not want them kept can clear the arrays, or pass hooks and read the counters).
+ * A real StageContext for one unit outside a corpus run. Rejects and rows are kept in `rejects` and
+ * `rows` (what tests read), or handed to `onReject` / `onEmit` when given, and then not kept.
  */
 export function standaloneContext(opts: StandaloneOptions = {}): StandaloneContext {
   const unit = opts.unit ?? 'standalone';
@@ -43,12 +43,12 @@ export function standaloneContext(opts: StandaloneOptions = {}): StandaloneConte
     config: opts.config ?? loadConfig(),
     counters: opts.counters ?? new Counters(),
     reject: (doc, reason, detail) => {
-      rejects.push({ doc, reason, detail: detail ?? null });
-      opts.onReject?.(doc, reason, detail ?? null);
+      if (opts.onReject) opts.onReject(doc, reason, detail ?? null);
+      else rejects.push({ doc, reason, detail: detail ?? null });
     },
     emit: (table, row) => {
-      rows.push({ table, row });
-      opts.onEmit?.(table, row);
+      if (opts.onEmit) opts.onEmit(table, row);
+      else rows.push({ table, row });
     },
     resources: opts.resources ?? new Map(),
     unit,

@@ -357,8 +357,9 @@ describe('thresholds come from the stages\' own rules (Stage.rules)', () => {
     // Columns no rule decides on have no line; settings that bound one part (an image's tiles) are not document rules.
     expect(thresholdsFor('nsfw_score', config)).toEqual([]);
     expect(thresholdsFor('num_tiles', { tokenize: { image: { minTiles: 1, maxTiles: 12 } } })).toEqual([]);
-    // A config from another version (unknown key) draws no line rather than a wrong one.
+    // A config from another version (unknown key), or none recorded, draws no line rather than a wrong one.
     expect(thresholdsFor('lang_score', { langid: { retiredKey: 1 } })).toEqual([]);
+    expect(thresholdsFor('lang_score', undefined)).toEqual([]);
   });
 
   it('every rule filter-sql prints is a line the report can draw, for the default config', () => {

@@ -101,7 +101,7 @@ export async function buildReport(outDir: string, opts: ReportOptions = {}): Pro
   const started = performance.now();
   const n = opts.sample ?? 20;
   const manifest = await readManifest(outDir);
-  const config = manifest.config ?? {};
+  const config = manifest.config; // undefined when the run recorded none: no threshold lines then
   const db = await openCorpus(outDir);
   let body: string;
   let charts: Chart[];

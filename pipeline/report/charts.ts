@@ -33,7 +33,7 @@ export interface Chart {
 export interface ChartContext {
   db: Db;
   schema: Schema;
-  /** The run's config from manifest.json ({} when there is none). */
+  /** The run's config from manifest.json (undefined when there is none). */
   config: unknown;
 }
 

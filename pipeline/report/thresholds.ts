@@ -13,12 +13,17 @@ export interface Threshold {
   value: number;
 }
 
-/** The min/max rules of a run's recorded config (manifest.json), column by column; none if it cannot be read. */
+/**
+ * The min/max rules of a run's recorded config (manifest.json), column by column. None when the run
+ * recorded no config or one this version cannot read: the report then draws no line rather than
+ * today's defaults, which may not be what the run cut at.
+ */
 export function runThresholds(config: unknown): Map<string, Threshold[]> {
   const out = new Map<string, Threshold[]>();
+  if (config === undefined || config === null) return out;
   let full: Config;
   try {
-    full = mergeConfig(structuredClone(defaultConfig), config ?? {});
+    full = mergeConfig(structuredClone(defaultConfig), config);
   } catch (e) {
     if (e instanceof ConfigError) return out; // a config of another version: no lines rather than wrong ones
     throw e;

@@ -24,11 +24,11 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** Flush a file, or the files of a directory (one level: our table folders are flat), to disk. */
+/** Flush a file, or every file under a directory (packed/ has a folder per bucket), to disk. */
 async function flushToDisk(path: string): Promise<void> {
   const s = await stat(path);
   if (!s.isDirectory()) return fsyncPath(path);
-  for (const e of await readdir(path, { withFileTypes: true })) if (e.isFile()) await fsyncPath(join(path, e.name));
+  for (const e of await readdir(path, { withFileTypes: true, recursive: true })) if (e.isFile()) await fsyncPath(join(e.parentPath, e.name));
 }
 
 export interface PublishOptions {

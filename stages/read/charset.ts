@@ -124,7 +124,7 @@ function detectCharset(bytes: Uint8Array): string | null {
   let size = 8 * 1024;
   let start = 0;
   for (;;) {
-    start = Math.max(0, Math.min(firstHigh - 2048, DETECT_BYTES - size));
+    start = Math.max(0, Math.min(firstHigh - 2048, head.length - size)); // a full window even on a short page
     if (size >= DETECT_BYTES || start + size >= head.length || !validUtf8Prefix(head.subarray(start, start + size))) break;
     size *= 2;
   }
