@@ -43,6 +43,7 @@ import { basename, join, resolve } from 'node:path';
 import { Db, sqlString } from '../lib/duckdb.ts';
 import type { DedupConfig } from './index.ts';
 import { minMatches } from './minhash.ts';
+import { UserError } from '../lib/errors.ts';
 
 export interface DedupShards {
   /** Output directories of `corpus run` (shards), in any order. */
@@ -80,8 +81,8 @@ export interface GlobalDedupSummary {
   seconds: number;
 }
 
-export class GlobalDedupError extends Error {
-  override name = 'GlobalDedupError';
+export class GlobalDedupError extends UserError {
+  readonly code = 'ERR_GLOBAL_DEDUP';
 }
 
 export async function parquetGlob(dir: string, table: string): Promise<string | null> {
