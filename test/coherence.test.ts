@@ -12,7 +12,8 @@ import { applyCoherence, coherenceColumns, coherenceDefaults, coherenceStage, ty
 import { fileNameText, imageSite, logisticScore, measureCoherence, minBlockNormalizedCut } from '../stages/coherence/signals.ts';
 import { contentWords, cosine, cosineMatrix, stopwordsFor, termVector, words } from '../stages/coherence/text.ts';
 import fc from 'fast-check';
-import { hamming64, visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
+import { visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
+import { hamming } from '../stages/lib/phash.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
 import { standaloneContext } from '../pipeline/context.ts';
@@ -115,7 +116,7 @@ describe('visual similarity', () => {
     expect(ab.phash).toBe(0); // 64 bits differ
     expect(ab.color).toBe(0);
     expect(ab.similarity).toBeLessThan(0.2);
-    expect(hamming64(0xffn, 0x0fn)).toBe(4);
+    expect(hamming([0, 0xff], [0, 0x0f])).toBe(4);
   });
   it('ignores malformed features instead of failing', () => {
     expect(visualFeatures(image('http://x/a.jpg', null, { visual: { phash: 'xyz', colorHist: [1, 2] } }))).toBeNull();
