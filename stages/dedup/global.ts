@@ -496,6 +496,73 @@ async function paragraphsAndImages({ db, c, own }: IndexTask, hasImages: boolean
 // ---------------------------------------------------------------------------------------------
 // cluster
 
+/**
+ * Connected components of the pair graph; in each, the keeper is the latest fetch (then the smallest
+ * doc_id) and the others go to `removed` (dup_url when they share the keeper's URL, else near_dup).
+ */
+async function clusterDocuments(db: Db): Promise<{ edgeCounts: Record<string, number>; rounds: number }> {
+  // Nodes: the documents named by a pair or at risk of losing all text (everything else is kept as is).
+  await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm, bool_or(in_docs) AS in_docs
+    FROM i_attrs GROUP BY doc_id`);
+  await db.run(`CREATE TABLE doc_shards AS SELECT DISTINCT doc_id, unnest(shards) AS shard FROM i_attrs`);
+  await db.run(`CREATE TABLE pairs AS SELECT DISTINCT a, b, kind FROM i_pairs`);
+  await db.run(`CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY doc_id)::INTEGER AS nid,
+      row_number() OVER (ORDER BY fetched_ms DESC NULLS LAST, doc_id)::INTEGER AS rnk, *
+    FROM attrs WHERE doc_id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)`);
+  await db.run(`CREATE TABLE edges AS SELECT x.nid AS a, y.nid AS b, kind FROM pairs JOIN nodes x ON x.doc_id = pairs.a JOIN nodes y ON y.doc_id = pairs.b`);
+  const edgeCounts = Object.fromEntries(
+    (await db.all(`SELECT kind, count(*)::BIGINT AS n FROM edges GROUP BY kind`)).map((r) => [String(r.kind), Number(r.n)]),
+  );
+  const rounds = await components(db, 'edges', 'comp');
+  await db.run(`CREATE TABLE keepers AS
+    SELECT label, arg_min(nid, rnk) AS keeper, count(*)::INTEGER AS size FROM comp JOIN nodes USING (nid) GROUP BY label`);
+  await db.run(`CREATE TABLE removed AS
+    SELECT n.doc_id, n.in_docs, kn.doc_id AS kept_doc_id, k.size AS cluster_size,
+           CASE WHEN n.url_norm = kn.url_norm THEN 'dup_url' ELSE 'near_dup' END AS reason
+    FROM comp JOIN keepers k USING (label) JOIN nodes n ON n.nid = comp.nid JOIN nodes kn ON kn.nid = k.keeper
+    WHERE comp.nid <> k.keeper`);
+  await db.run(`CREATE TABLE dup_removed AS SELECT doc_id FROM removed`);
+  return { edgeCounts, rounds };
+}
+
+/** Boilerplate paragraphs: the index's candidates recounted over the kept documents; docs left with no text removed. */
+async function boilerplateParagraphs(db: Db, c: DedupConfig): Promise<void> {
+  const L = c.paragraphs.maxDocsPerDomain;
+  await db.run(`CREATE TABLE boilerplate (domain VARCHAR, para_md5 VARCHAR, docs BIGINT)`);
+  if (c.paragraphs.enabled) {
+    await db.run(`CREATE TABLE paras AS SELECT * FROM i_paras WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)`);
+    await db.run(`INSERT INTO boilerplate SELECT domain, h, count(DISTINCT doc_id) FROM paras GROUP BY domain, h
+      HAVING count(DISTINCT doc_id) > ${L}`);
+    // Kept docs with no text left once boilerplate is gone (the in-run stage drops these too).
+    await db.run(`INSERT INTO removed SELECT a.doc_id, a.in_docs, NULL, 1, 'boilerplate_only' FROM attrs a
+      WHERE a.doc_id IN (
+        SELECT doc_id FROM i_risk WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)
+        EXCEPT
+        SELECT p.doc_id FROM paras p LEFT JOIN boilerplate b ON b.domain = p.domain AND b.para_md5 = p.h
+        WHERE p.src = 'seg' AND b.para_md5 IS NULL)`);
+  }
+}
+
+/** Images: pHash clusters, and logos (a cluster in more than logoMaxDocs kept documents). */
+async function logoImages(db: Db, c: DedupConfig): Promise<void> {
+  await db.run(`CREATE TABLE pimg AS SELECT row_number() OVER (ORDER BY image_id)::INTEGER AS iid, image_id FROM
+    (SELECT a AS image_id FROM i_pedges UNION SELECT b FROM i_pedges)`);
+  await db.run(`CREATE TABLE pedges AS SELECT DISTINCT x.iid AS a, y.iid AS b FROM i_pedges e JOIN pimg x ON x.image_id = e.a JOIN pimg y ON y.image_id = e.b`);
+  await db.run(`CREATE TABLE image_cluster (image_id VARCHAR, cluster VARCHAR)`);
+  if (c.images.enabled) {
+    await components(db, 'pedges', 'pcomp');
+    await db.run(`INSERT INTO image_cluster SELECT p.image_id, q.image_id FROM pcomp pc JOIN pimg p ON p.iid = pc.nid JOIN pimg q ON q.iid = pc.label`);
+  }
+  await db.run(`CREATE TABLE image_removals (image_id VARCHAR, cluster VARCHAR, docs BIGINT)`);
+  if (c.images.enabled) {
+    await db.run(`CREATE TABLE img_use AS SELECT d.doc_id, d.image_id, coalesce(ic.cluster, d.image_id) AS cluster
+      FROM (SELECT DISTINCT doc_id, image_id FROM i_uses WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)) d LEFT JOIN image_cluster ic USING (image_id)`);
+    await db.run(`INSERT INTO image_removals SELECT DISTINCT u.image_id, u.cluster, l.docs FROM img_use u JOIN
+      (SELECT cluster, count(DISTINCT doc_id) AS docs FROM img_use GROUP BY cluster HAVING count(DISTINCT doc_id) > ${c.images.logoMaxDocs}) l
+      USING (cluster)`);
+  }
+}
+
 /** The index outputs to cluster: one complete set of ranks made for these shards and parameters. */
 async function indexRanks(out: string, fp: string): Promise<{ dirs: string[]; metas: IndexMeta[] }> {
   const byWorld = new Map<number, Map<number, IndexMeta>>();
@@ -552,7 +619,6 @@ export async function clusterPhase(opts: DedupShards & { force?: boolean }): Pro
     log('dedup cluster: done already');
     return done;
   }
-  const L = c.paragraphs.maxDocsPerDomain;
   const { db, spill } = await openDb(opts.out, opts.threads);
   const tmp = join(opts.out, `.cluster.tmp-${process.pid}`);
   try {
@@ -563,60 +629,9 @@ export async function clusterPhase(opts: DedupShards & { force?: boolean }): Pro
     const nodesInDocs = metas.reduce((s, m) => s + m.nodesInDocs, 0);
     log(`dedup: ${nodesAll} documents from ${opts.dirs.length} shards; clustering the pairs of ${metas.length} index tasks`);
 
-    // Nodes: the documents named by a pair or at risk of losing all text (everything else is kept as is).
-    await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm, bool_or(in_docs) AS in_docs
-      FROM i_attrs GROUP BY doc_id`);
-    await db.run(`CREATE TABLE doc_shards AS SELECT DISTINCT doc_id, unnest(shards) AS shard FROM i_attrs`);
-    await db.run(`CREATE TABLE pairs AS SELECT DISTINCT a, b, kind FROM i_pairs`);
-    await db.run(`CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY doc_id)::INTEGER AS nid,
-        row_number() OVER (ORDER BY fetched_ms DESC NULLS LAST, doc_id)::INTEGER AS rnk, *
-      FROM attrs WHERE doc_id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)`);
-    await db.run(`CREATE TABLE edges AS SELECT x.nid AS a, y.nid AS b, kind FROM pairs JOIN nodes x ON x.doc_id = pairs.a JOIN nodes y ON y.doc_id = pairs.b`);
-    const edgeCounts = Object.fromEntries(
-      (await db.all(`SELECT kind, count(*)::BIGINT AS n FROM edges GROUP BY kind`)).map((r) => [String(r.kind), Number(r.n)]),
-    );
-    const rounds = await components(db, 'edges', 'comp');
-    await db.run(`CREATE TABLE keepers AS
-      SELECT label, arg_min(nid, rnk) AS keeper, count(*)::INTEGER AS size FROM comp JOIN nodes USING (nid) GROUP BY label`);
-    await db.run(`CREATE TABLE removed AS
-      SELECT n.doc_id, n.in_docs, kn.doc_id AS kept_doc_id, k.size AS cluster_size,
-             CASE WHEN n.url_norm = kn.url_norm THEN 'dup_url' ELSE 'near_dup' END AS reason
-      FROM comp JOIN keepers k USING (label) JOIN nodes n ON n.nid = comp.nid JOIN nodes kn ON kn.nid = k.keeper
-      WHERE comp.nid <> k.keeper`);
-    await db.run(`CREATE TABLE dup_removed AS SELECT doc_id FROM removed`);
-
-    // ---- boilerplate paragraphs: the candidates recounted over the kept documents ----
-    await db.run(`CREATE TABLE boilerplate (domain VARCHAR, para_md5 VARCHAR, docs BIGINT)`);
-    if (c.paragraphs.enabled) {
-      await db.run(`CREATE TABLE paras AS SELECT * FROM i_paras WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)`);
-      await db.run(`INSERT INTO boilerplate SELECT domain, h, count(DISTINCT doc_id) FROM paras GROUP BY domain, h
-        HAVING count(DISTINCT doc_id) > ${L}`);
-      // Kept docs with no text left once boilerplate is gone (the in-run stage drops these too).
-      await db.run(`INSERT INTO removed SELECT a.doc_id, a.in_docs, NULL, 1, 'boilerplate_only' FROM attrs a
-        WHERE a.doc_id IN (
-          SELECT doc_id FROM i_risk WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)
-          EXCEPT
-          SELECT p.doc_id FROM paras p LEFT JOIN boilerplate b ON b.domain = p.domain AND b.para_md5 = p.h
-          WHERE p.src = 'seg' AND b.para_md5 IS NULL)`);
-    }
-
-    // ---- images: pHash clusters, and logos counted over the kept documents ----
-    await db.run(`CREATE TABLE pimg AS SELECT row_number() OVER (ORDER BY image_id)::INTEGER AS iid, image_id FROM
-      (SELECT a AS image_id FROM i_pedges UNION SELECT b FROM i_pedges)`);
-    await db.run(`CREATE TABLE pedges AS SELECT DISTINCT x.iid AS a, y.iid AS b FROM i_pedges e JOIN pimg x ON x.image_id = e.a JOIN pimg y ON y.image_id = e.b`);
-    await db.run(`CREATE TABLE image_cluster (image_id VARCHAR, cluster VARCHAR)`);
-    if (c.images.enabled) {
-      await components(db, 'pedges', 'pcomp');
-      await db.run(`INSERT INTO image_cluster SELECT p.image_id, q.image_id FROM pcomp pc JOIN pimg p ON p.iid = pc.nid JOIN pimg q ON q.iid = pc.label`);
-    }
-    await db.run(`CREATE TABLE image_removals (image_id VARCHAR, cluster VARCHAR, docs BIGINT)`);
-    if (c.images.enabled) {
-      await db.run(`CREATE TABLE img_use AS SELECT d.doc_id, d.image_id, coalesce(ic.cluster, d.image_id) AS cluster
-        FROM (SELECT DISTINCT doc_id, image_id FROM i_uses WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)) d LEFT JOIN image_cluster ic USING (image_id)`);
-      await db.run(`INSERT INTO image_removals SELECT DISTINCT u.image_id, u.cluster, l.docs FROM img_use u JOIN
-        (SELECT cluster, count(DISTINCT doc_id) AS docs FROM img_use GROUP BY cluster HAVING count(DISTINCT doc_id) > ${c.images.logoMaxDocs}) l
-        USING (cluster)`);
-    }
+    const { edgeCounts, rounds } = await clusterDocuments(db);
+    await boilerplateParagraphs(db, c);
+    await logoImages(db, c);
 
     // ---- the lists, sorted: byte-identical whatever the shard order or the number of tasks ----
     await rm(tmp, { recursive: true, force: true });
