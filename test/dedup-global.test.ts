@@ -4,49 +4,23 @@
  * `corpus dedup` over one run of everything and over the 4 shard runs, in two shard orders.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../pipeline/config.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { runCorpus } from '../pipeline/run.ts';
-import { extractHtml } from '../stages/extract/index.ts';
 import { globalDedup } from '../stages/dedup/global.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
 import { packCorpus } from '../pipeline/commands/pack.ts';
 import { retokenizeApplied } from '../pipeline/retokenize.ts';
-import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
+import { edit, paragraphs, writePage } from './helpers/dedup-pages.ts';
 
 const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'wikipedia', 'nytimes-1', 'wapo-1', 'lemonde-1', 'lwn-1'];
 const NEWS_FOOTER = 'Subscribe to News Example for the best stories every morning, straight to your inbox.';
 const MIRROR_FOOTER = 'This article was mirrored by Mirror Example; all rights belong to their owners.';
 
-function paragraphs(stem: string): string[] {
-  const html = readFileSync(join(CORPUS, 'html/readability', `${stem}.html`), 'utf8');
-  return extractHtml(html, 'http://fakehost/test/page.html').segments.flatMap((s) => (s.kind === 'text' && s.text ? [s.text] : []));
-}
-
-/** Replace about `fraction` of the words, deterministically. */
-function edit(paras: string[], fraction: number, seed: number): string[] {
-  let s = seed;
-  return paras.map((p) =>
-    p.replace(/\S+/g, (w) => {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      return s / 2 ** 32 < fraction ? 'changed' : w;
-    }),
-  );
-}
-
-const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-function writePage(dir: string, name: string, url: string, date: string, paras: string[]): void {
-  const body = paras.map((p) => `<p>${esc(p)}</p>`).join('\n');
-  const file = join(dir, `${name}.html`);
-  writeFileSync(file, `<!doctype html><html><head><title>${name}</title><link rel="canonical" href="${url}"></head><body>${body}</body></html>`);
-  const t = new Date(date);
-  utimesSync(file, t, t);
-}
 
 let root: string;
 let shardDirs: string[];

@@ -5,7 +5,7 @@
  * by 3 tasks, with the shards given in other orders and the rank taken from Slurm / Kubernetes
  * variables. The removal lists and the deduplicated docs must be the same bytes.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,38 +14,12 @@ import { queryCorpus } from '../pipeline/query.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { dedupCommand } from '../pipeline/commands/dedup.ts';
 import { bandShare, parquetGlob } from '../stages/dedup/global.ts';
-import { extractHtml } from '../stages/extract/index.ts';
 import { Db, sqlString } from '../stages/lib/duckdb.ts';
-import { FIXTURES as CORPUS } from './helpers/fixtures.ts';
+import { edit, paragraphs, writePage } from './helpers/dedup-pages.ts';
 
 const STEMS = ['ars-1', 'bbc-1', 'nytimes-2', 'nytimes-1', 'lemonde-1', 'lwn-1'];
 const FOOTER = 'This article was mirrored by Mirror Example; all rights belong to their owners.';
 
-function paragraphs(stem: string): string[] {
-  const html = readFileSync(join(CORPUS, 'html/readability', `${stem}.html`), 'utf8');
-  return extractHtml(html, 'http://fakehost/test/page.html').segments.flatMap((s) => (s.kind === 'text' && s.text ? [s.text] : []));
-}
-
-/** Replace about `fraction` of the words, deterministically. */
-function edit(paras: string[], fraction: number, seed: number): string[] {
-  let s = seed;
-  return paras.map((p) =>
-    p.replace(/\S+/g, (w) => {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      return s / 2 ** 32 < fraction ? 'changed' : w;
-    }),
-  );
-}
-
-const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-function writePage(dir: string, name: string, url: string, date: string, paras: string[]): void {
-  const file = join(dir, `${name}.html`);
-  const body = paras.map((p) => `<p>${esc(p)}</p>`).join('\n');
-  writeFileSync(file, `<!doctype html><html><head><title>${name}</title><link rel="canonical" href="${url}"></head><body>${body}</body></html>`);
-  const t = new Date(date);
-  utimesSync(file, t, t);
-}
 
 let root: string;
 let shards: string[];

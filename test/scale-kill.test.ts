@@ -5,6 +5,7 @@
  * uninterrupted run: same doc ids, no duplicates, same content, same counters.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../stages/pack/curriculum.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -31,17 +32,8 @@ const REAL = [
 const KILLS = 6;
 const CHECKPOINT_BYTES = 256 * 1024;
 
-/** Small seeded PRNG (mulberry32), so a failing run can be replayed with KILL_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32), so a failing run can be replayed with KILL_SEED. */
+const prng = seededRandom;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
