@@ -3,7 +3,7 @@
  * of ../shared/corpus/html, beside the extract stage on the same pages as the reference, plus peak RSS.
  * Then the stage inside a real `corpus run` (one worker; the three HTML page sets and two WARCs of the
  * corpus, images offline, NSFW off): its docs/s from the run's stats (time:cumulative_seconds of
- * coherence minus that of dedup, the stage before it). Single-threaded; the machine is shared, so
+ * coherence minus that of dedup, the stage before it), wall and CPU (time:cumulative_cpu_seconds). Single-threaded; the machine is shared, so
  * compare runs made at the same time.
  *
  *   npx tsx scripts/bench-coherence.ts [--seconds 5] [--no-run]
@@ -88,7 +88,8 @@ if (!args['no-run']) {
     const cpu = (used.user + used.system) / 1e6;
     const rows = await queryCorpus(out, `
       SELECT stage, sum(value) FILTER (WHERE counter = 'in') AS docs_in,
-             sum(value) FILTER (WHERE counter = 'time:cumulative_seconds') AS cum_s
+             sum(value) FILTER (WHERE counter = 'time:cumulative_seconds') AS cum_s,
+             sum(value) FILTER (WHERE counter = 'time:cumulative_cpu_seconds') AS cum_cpu
       FROM stats GROUP BY stage ORDER BY cum_s`);
     const at = (name: string) => rows.find((r) => r.stage === name)!;
     const coh = at('coherence');
@@ -96,7 +97,10 @@ if (!args['no-run']) {
     console.log(`\ncorpus run (1 worker, ${inputs.length} inputs, ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} CPU-s in this process, load ${loadavg()[0]!.toFixed(1)}): coherence saw ${coh.docs_in} docs in ` +
       `${own.toFixed(2)} s of its own (cumulative ${Number(coh.cum_s).toFixed(2)} s minus dedup's ${Number(at('dedup').cum_s).toFixed(2)} s) ` +
       `= ${(Number(coh.docs_in) / own).toFixed(0)} docs/s`);
-    for (const r of rows) console.log(`  ${String(r.stage).padEnd(10)} in ${String(r.docs_in ?? '-').padStart(5)}  cumulative ${Number(r.cum_s).toFixed(2)} s`);
+    // The same from the run's CPU counter (time:cumulative_cpu_seconds): on a loaded machine wall time counts the waits for a core.
+    const ownCpu = Number(coh.cum_cpu) - Number(at('dedup').cum_cpu);
+    console.log(`  in CPU: ${ownCpu.toFixed(2)} CPU-s of its own = ${(Number(coh.docs_in) / ownCpu).toFixed(0)} docs/CPU-s`);
+    for (const r of rows) console.log(`  ${String(r.stage).padEnd(10)} in ${String(r.docs_in ?? '-').padStart(5)}  cumulative ${Number(r.cum_s).toFixed(2)} s, ${Number(r.cum_cpu).toFixed(2)} CPU-s`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

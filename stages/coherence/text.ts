@@ -399,15 +399,22 @@ interface DfTable {
   df: Record<string, number>;
 }
 let dfTable: DfTable | null = null;
+/** The table's counts as a Map: a plain object's lookup of "constructor" finds Object.prototype's function (idf NaN). */
+let dfCounts = new Map<string, number>();
 function table(): DfTable {
   if (!dfTable) {
     try {
-      dfTable = JSON.parse(readFileSync(new URL('./term-df.json', import.meta.url), 'utf8')) as DfTable;
+      setTable(JSON.parse(readFileSync(new URL('./term-df.json', import.meta.url), 'utf8')) as DfTable);
     } catch {
-      dfTable = { pages: 1, minDf: 1, df: {} }; // not written yet: every term weighs the same
+      setTable({ pages: 1, minDf: 1, df: {} }); // not written yet: every term weighs the same
     }
   }
-  return dfTable;
+  return dfTable!;
+}
+function setTable(t: DfTable): void {
+  dfTable = t;
+  dfCounts = new Map(Object.entries(t.df));
+  idfCache.clear();
 }
 
 /** Inverse document frequency, ln((N + 1) / (df + 1)) + 1: words every article uses ("year", "people") weigh little. */
@@ -415,7 +422,7 @@ export function idf(term: string): number {
   let w = idfCache.get(term);
   if (w === undefined) {
     const t = table();
-    w = Math.log((t.pages + 1) / ((t.df[term] ?? 1) + 1)) + 1;
+    w = Math.log((t.pages + 1) / ((dfCounts.get(term) ?? 1) + 1)) + 1;
     // Bounded: rare terms are endless, the table's words are not (a full cache starts over).
     if (idfCache.size >= 200_000) idfCache.clear();
     idfCache.set(term, w);
@@ -439,7 +446,14 @@ export function weightedContainment(terms: string[], vocabulary: { has(t: string
 
 /** Replace the document-frequency table (scripts/fit-coherence.ts, before it measures with a new one). */
 export function useDfTable(t: DfTable): void {
-  dfTable = t;
-  idfCache.clear();
+  setTable(t);
+}
+
+/**
+ * The table the idf weights come from now (term-df.json, or the one given to useDfTable): what measured
+ * signals depend on, so what a cache of them must be keyed by (scripts/coherence-eval-data.ts).
+ */
+export function currentDfTable(): DfTable {
+  return table();
 }
 export type { DfTable };
