@@ -3,9 +3,10 @@
  * its own module so the commands, which cli.ts loads lazily, do not import cli.ts back.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '../stages/lib/errors.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+export class UsageError extends UserError {
+  readonly code = 'ERR_USAGE';
 }
 
 /** parseArgs with errors turned into UsageError. */

@@ -2,6 +2,8 @@
  * `corpus <command>`: the command table (argument helpers shared with the commands: args.ts). Each command is a function
  * from argv to an exit code; user mistakes print one line that says what to do, and exit 2.
  */
+import { CorpusError } from '../stages/lib/errors.ts';
+
 type Command = (argv: string[]) => Promise<number>;
 
 const USAGE = `usage: corpus <command> [options]
@@ -67,8 +69,6 @@ export function commandUsage(name: string): string {
   return out.join('\n');
 }
 
-/** Errors that are the user's to fix: one line, exit 2. */
-const USER_ERRORS = new Set(['UsageError', 'ConfigError', 'InputError', 'RunError', 'QueryError']);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -89,8 +89,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await load())(rest);
   } catch (e) {
-    // By name: the modules defining them are loaded only by the commands that use them.
-    if (e instanceof Error && USER_ERRORS.has(e.name)) {
+    // The user's to fix (UsageError, ConfigError, InputError, ...): one line, exit 2.
+    if (e instanceof CorpusError && e.userError) {
       process.stderr.write(`corpus ${name}: ${e.message}\n`);
       return 2;
     }

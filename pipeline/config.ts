@@ -19,6 +19,7 @@ import { pixelsDefaults, type PixelsConfig } from '../stages/pixels/index.ts';
 import { tokenizeDefaults, type TokenizeConfig } from '../stages/tokenize/index.ts';
 import { positionsDefaults, type PositionsConfig } from '../stages/positions/index.ts';
 import { packDefaults, type PackConfig } from '../stages/pack/index.ts';
+import { UserError } from '../stages/lib/errors.ts';
 
 export interface RunConfig {
   /** Stop after this many pages per run (0 = no limit); for trying things out. */
@@ -69,8 +70,8 @@ export const defaultConfig: Config = {
   pack: packDefaults,
 };
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export class ConfigError extends UserError {
+  readonly code = 'ERR_CONFIG';
 }
 
 type Json = Record<string, unknown>;

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Db, sqlString, type Row } from '../stages/lib/duckdb.ts';
 import { DOC_BASE_COLUMNS, REJECT_EXTRA_COLUMNS, STATS_COLUMNS, quoteIdent } from '../schemas/tables.ts';
 import type { ColumnSpec } from '../schemas/doc.ts';
+import { UserError } from '../stages/lib/errors.ts';
 
 /** Views that exist even when no rows were written, so queries over an empty run still work. */
 const ALWAYS: Record<string, ColumnSpec[]> = {
@@ -20,8 +21,8 @@ async function hasParquet(dir: string): Promise<boolean> {
   return entries.some((e) => e.isFile() && e.name.startsWith('part-') && e.name.endsWith('.parquet'));
 }
 
-export class QueryError extends Error {
-  override name = 'QueryError';
+export class QueryError extends UserError {
+  readonly code = 'ERR_QUERY';
 }
 
 /** Open DuckDB with the views of one or more output directories (same-named tables are unioned). */

@@ -19,6 +19,7 @@ import { summarize, type StatsSummary } from './stats.ts';
 import { TOOL_VERSION, configHash, readJson, unitId, writeJsonAtomic, type UnitMarker } from './markers.ts';
 import { runPool, type Job } from './workers.ts';
 import { writeDatasetCard } from './card.ts';
+import { UserError } from '../stages/lib/errors.ts';
 
 export { TOOL_VERSION, configHash, unitId, type UnitMarker };
 
@@ -52,8 +53,8 @@ export interface RunResult {
   rejects: number;
 }
 
-export class RunError extends Error {
-  override name = 'RunError';
+export class RunError extends UserError {
+  readonly code = 'ERR_RUN';
 }
 
 export async function readMarkers(out: string): Promise<UnitMarker[]> {

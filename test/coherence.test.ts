@@ -10,9 +10,11 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceColumns, coherenceDefaults, coherenceStage, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { fileNameText, imageSite, logisticScore, measureCoherence, minBlockNormalizedCut } from '../stages/coherence/signals.ts';
-import { contentWords, cosine, cosineMatrix, currentDfTable, idf, stopwordsFor, termVector, useDfTable, words } from '../stages/coherence/text.ts';
+import { contentWords, cosine, cosineMatrix, currentDfTable, idf, stopwordsFor, termVector, useDfTable } from '../stages/coherence/text.ts';
+import { dictionaryWords as words } from '../stages/lib/text.ts';
 import fc from 'fast-check';
-import { hamming64, visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
+import { visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
+import { hamming } from '../stages/lib/phash.ts';
 import { defaultConfig, mergeConfig, type Config } from '../pipeline/config.ts';
 import { Counters } from '../pipeline/stats.ts';
 import { standaloneContext } from '../pipeline/context.ts';
@@ -115,7 +117,7 @@ describe('visual similarity', () => {
     expect(ab.phash).toBe(0); // 64 bits differ
     expect(ab.color).toBe(0);
     expect(ab.similarity).toBeLessThan(0.2);
-    expect(hamming64(0xffn, 0x0fn)).toBe(4);
+    expect(hamming([0, 0xff], [0, 0x0f])).toBe(4);
   });
   it('ignores malformed features instead of failing', () => {
     expect(visualFeatures(image('http://x/a.jpg', null, { visual: { phash: 'xyz', colorHist: [1, 2] } }))).toBeNull();

@@ -18,7 +18,8 @@ import {
   shingleHashes,
   wordHashes,
 } from '../stages/dedup/minhash.ts';
-import { hamming, paragraphMd5, parsePhash } from '../stages/dedup/keys.ts';
+import { paragraphMd5 } from '../stages/dedup/keys.ts';
+import { hamming, parsePhash } from '../stages/lib/phash.ts';
 import { trackingParamPatterns, urlKey } from '../stages/dedup/url.ts';
 
 const PAGES = join(CORPUS, 'html/readability');

@@ -15,7 +15,10 @@ import { Counters } from '../pipeline/stats.ts';
 import { runCorpus } from '../pipeline/run.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { buildWarcImageIndex, imagesStage } from '../stages/images/index.ts';
-import { colorHistogram, hammingDistance, perceptualHash } from '../stages/images/phash.ts';
+import { colorHistogram, perceptualHash } from '../stages/images/phash.ts';
+import { hamming, parsePhash } from '../stages/lib/phash.ts';
+
+const hammingDistance = (a: string, b: string) => hamming(parsePhash(a)!, parsePhash(b)!);
 import { corruptJpeg, makeImage, pngPixelBomb, serve, startSite, type Site } from './fetch-site.ts';
 import { fixture } from './helpers/fixtures.ts';
 

@@ -16,7 +16,6 @@ import { retokenizeApplied } from '../retokenize.ts';
 import {
   applyPhase,
   clusterPhase,
-  GlobalDedupError,
   globalDedup,
   indexPhase,
   parquetGlob,
@@ -83,35 +82,30 @@ export async function dedupCommand(argv: string[]): Promise<number> {
       return { retokenized: { error } };
     }
   };
-  try {
-    if (phase === 'index') {
-      const m = await indexPhase({ ...shards, ...shardOf(values), force: values.force });
-      process.stderr.write(`dedup index ${m.rank}/${m.worldSize}: ${m.pairs} pairs -> ${values.out}\n`);
-      return 0;
-    }
-    if (phase === 'cluster') {
-      report(await clusterPhase({ ...shards, force: values.force }), values.out);
-      return 0;
-    }
-    if (phase === 'apply') {
-      const done = await applyPhase({ ...shards, ...shardOf(values), force: values.force, post });
-      process.stderr.write(`dedup apply: ${done.length} shards, ${done.reduce((n, a) => n + a.rows, 0)} docs kept -> ${values.out}\n`);
-      return done.some((a) => (a.retokenized as { error?: string } | undefined)?.error) ? 1 : 0;
-    }
-    log(`dedup: ${describeBanding(dedup.nearDup)}`);
-    const summary = await globalDedup({ ...shards, apply: values.apply, post });
-    if (summary.applied) {
-      // summary.json gains what was redone, so a later reader knows the token columns are current.
-      const retokenized = Object.fromEntries(summary.applied.map((a: AppliedShard) => [a.shard, a.retokenized ?? { changed: 0, retokenized: 0, failed: 0 }]));
-      const file = join(values.out, 'summary.json');
-      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), keptDocs: summary.keptDocs, retokenized }, null, 2) + '\n');
-    }
-    report(summary, values.out);
-    return notRetokenized ? 1 : 0;
-  } catch (e) {
-    if (e instanceof GlobalDedupError) throw new UsageError(e.message);
-    throw e;
+  if (phase === 'index') {
+    const m = await indexPhase({ ...shards, ...shardOf(values), force: values.force });
+    process.stderr.write(`dedup index ${m.rank}/${m.worldSize}: ${m.pairs} pairs -> ${values.out}\n`);
+    return 0;
   }
+  if (phase === 'cluster') {
+    report(await clusterPhase({ ...shards, force: values.force }), values.out);
+    return 0;
+  }
+  if (phase === 'apply') {
+    const done = await applyPhase({ ...shards, ...shardOf(values), force: values.force, post });
+    process.stderr.write(`dedup apply: ${done.length} shards, ${done.reduce((n, a) => n + a.rows, 0)} docs kept -> ${values.out}\n`);
+    return done.some((a) => (a.retokenized as { error?: string } | undefined)?.error) ? 1 : 0;
+  }
+  log(`dedup: ${describeBanding(dedup.nearDup)}`);
+  const summary = await globalDedup({ ...shards, apply: values.apply, post });
+  if (summary.applied) {
+    // summary.json gains what was redone, so a later reader knows the token columns are current.
+    const retokenized = Object.fromEntries(summary.applied.map((a: AppliedShard) => [a.shard, a.retokenized ?? { changed: 0, retokenized: 0, failed: 0 }]));
+    const file = join(values.out, 'summary.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), keptDocs: summary.keptDocs, retokenized }, null, 2) + '\n');
+  }
+  report(summary, values.out);
+  return notRetokenized ? 1 : 0;
 }
 
 function report(summary: GlobalDedupSummary, out: string): void {

@@ -10,6 +10,7 @@ import { fmtNum } from './html.ts';
 import { has, isIntegral, isNumeric, type Schema } from './schema.ts';
 import { hbarChart, histogram, type Bin, type Marker } from './svg.ts';
 import { thresholdsFor, type Threshold } from './thresholds.ts';
+import { CorpusError } from '../../stages/lib/errors.ts';
 
 export interface QueryResult {
   sql: string;
@@ -38,9 +39,10 @@ export interface ChartContext {
 }
 
 /** A chart's query failed: the chart is skipped with the error and the SQL, the report goes on. */
-class ChartQueryError extends Error {
+class ChartQueryError extends CorpusError {
+  readonly code = 'ERR_CHART_QUERY';
   constructor(readonly sql: string, cause: unknown) {
-    super(String((cause as Error)?.message ?? cause).split('\n')[0]);
+    super(String((cause as Error)?.message ?? cause).split('\n')[0] ?? '', { cause });
   }
 }
 

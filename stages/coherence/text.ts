@@ -1,11 +1,11 @@
 /**
  * Language-aware content words and sparse term vectors, the ground the text and alignment signals
- * stand on. No model: words are found by script (a regex for scripts that separate words with
- * spaces, ICU's dictionary word break through `Intl.Segmenter` for Han, kana, Thai, Lao, Khmer and
- * Myanmar, which do not), stopwords come from the `stopwords-iso` package (58 languages).
+ * stand on. No model: words come from stages/lib/text.ts's dictionaryWords (ICU word break for
+ * scripts without spaces), stopwords from the `stopwords-iso` package (58 languages).
  */
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { allStopwordLists, stopwordList, toIso1 } from '../lib/language.ts';
+import { dictionaryWords, isAlnum, isApostrophe } from '../lib/text.ts';
 
 /** A sparse term-frequency vector with its norm precomputed. */
 export interface TermVector {
@@ -13,117 +13,29 @@ export interface TermVector {
   norm: number;
 }
 
-/** Runs of letters, marks and digits (apostrophes inside words are word-internal: "Lisa's"). */
-const WORD_RUN = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}]+)*/gu;
-/** Scripts written without spaces between words: these runs go through ICU's word breaker. */
-const NO_SPACE_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 /** Scripts whose words we cut to a prefix (a cheap stemmer: paint/painting/paintings agree). */
 const PREFIX_STEM_SCRIPT = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{N}'’]+$/u;
 const STEM_PREFIX = 6;
 const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 
-// Intl.Segmenter is slow per call on Node 20 (about 0.7 MB/s measured here, and superlinear on long
-// strings), so it only ever sees the short runs of no-space scripts.
-const wordBreaker = new Intl.Segmenter(undefined, { granularity: 'word' });
-
-/**
- * ISO 639-3 (franc, the langid stage) -> ISO 639-1 keys of `stopwords-iso` (58 languages; its
- * English list has 1,298 words, enough to take generic web words like "said" or "also" out).
- */
-const ISO3_TO_1: Record<string, string> = {
-  afr: 'af', ara: 'ar', arb: 'ar', hye: 'hy', eus: 'eu', ben: 'bn', bre: 'br', bul: 'bg', cat: 'ca', zho: 'zh',
-  cmn: 'zh', yue: 'zh', wuu: 'zh', hrv: 'hr', ces: 'cs', dan: 'da', nld: 'nl', eng: 'en', epo: 'eo', est: 'et',
-  ekk: 'et', fin: 'fi', fra: 'fr', glg: 'gl', deu: 'de', ell: 'el', guj: 'gu', hau: 'ha', heb: 'he', hin: 'hi',
-  hun: 'hu', ind: 'id', gle: 'ga', ita: 'it', jpn: 'ja', kor: 'ko', kur: 'ku', kmr: 'ku', ckb: 'ku', lat: 'la',
-  lit: 'lt', lav: 'lv', lvs: 'lv', msa: 'ms', zlm: 'ms', zsm: 'ms', mar: 'mr', nor: 'no', nob: 'no', nno: 'no',
-  fas: 'fa', pes: 'fa', prs: 'fa', pol: 'pl', por: 'pt', ron: 'ro', rus: 'ru', slk: 'sk', slv: 'sl', som: 'so',
-  sot: 'st', spa: 'es', swa: 'sw', swh: 'sw', swe: 'sv', tha: 'th', tgl: 'tl', tur: 'tr', ukr: 'uk', urd: 'ur',
-  vie: 'vi', yor: 'yo', zul: 'zu',
-};
-
-// `stopwords-iso` is CommonJS without type declarations: { [iso639_1]: string[] }.
-const lists = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
 const stopwordCache = new Map<string, Set<string>>();
 
 /**
- * Stopwords for a language (ISO 639-3 or 639-1), with English added (menus, credits and code are
- * English on pages in every language); the union of every list when the language is unknown or
- * has no list (a word that is a function word somewhere is rarely a topic word elsewhere).
+ * Stopwords for a language (any code stages/lib/language.ts reads), NFKC-normalised and lower-cased
+ * as dictionaryWords() are, with English added (menus, credits and code are English on pages in every
+ * language; stopwords-iso's English list has 1,298 words, enough to take generic web words like
+ * "said" or "also" out); the union of every list when the language is unknown or has no list (a word
+ * that is a function word somewhere is rarely a topic word elsewhere).
  */
 export function stopwordsFor(lang: string | null | undefined): Set<string> {
-  const key = lang ? (ISO3_TO_1[lang] ?? (lang.length === 2 ? lang : null)) : null;
-  const cacheKey = key && lists[key] ? key : '*';
+  const list = stopwordList(lang);
+  const cacheKey = list ? toIso1(lang)! : '*';
   let set = stopwordCache.get(cacheKey);
   if (!set) {
-    const words = cacheKey === '*' ? Object.values(lists).flat() : [...lists[cacheKey]!, ...lists.en!];
+    const words = list ? [...list, ...stopwordList('en')!] : allStopwordLists().flat();
     stopwordCache.set(cacheKey, (set = new Set(words.map((w) => w.normalize('NFKC').toLowerCase()))));
   }
   return set;
-}
-
-/** Lower-cased, NFKC-normalised words of `text`, in order, script-aware; no filtering. */
-function maxCharCode(s: string): number {
-  let m = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > m) m = c;
-  }
-  return m;
-}
-
-export function words(text: string): string[] {
-  if (isPlain(text)) return asciiWords(text.toLowerCase());
-  const out: string[] = [];
-  for (const m of text.normalize('NFKC').toLowerCase().matchAll(WORD_RUN)) {
-    const run = m[0];
-    // Runs below U+0E00 (Latin, Cyrillic, Greek, Arabic, Indic ...) hold no no-space script: skip the test.
-    if (maxCharCode(run) < 0x0e00 || !NO_SPACE_SCRIPT.test(run)) {
-      out.push(run);
-      continue;
-    }
-    for (const s of wordBreaker.segment(run)) if (s.isWordLike) out.push(s.segment);
-  }
-  return out;
-}
-
-/**
- * ASCII plus typographic punctuation that is no word character and that NFKC and lower-casing leave
- * without letters (no-break space, curly quotes and apostrophe, dashes, ellipsis, guillemets, bullet).
- */
-const PLAIN_EXTRA = new Set([0xa0, 0xab, 0xbb, 0x2013, 0x2014, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2026]);
-function isPlain(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80 && !PLAIN_EXTRA.has(c)) return false;
-  }
-  return true;
-}
-const isLower = (c: number) => c >= 97 && c <= 122;
-const isApostrophe = (c: number) => c === 39 || c === 0x2019;
-const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57);
-
-/**
- * WORD_RUN on lower-cased plain text (isPlain) (NFKC leaves its word characters as they are), without the regex: runs
- * of [a-z0-9], each followed by any number of ' or ’ + [a-z]+ ("rock'n'roll", "it’s"). The same words as the regex.
- */
-function asciiWords(s: string): string[] {
-  const out: string[] = [];
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    if (!isAlnum(s.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < n && isAlnum(s.charCodeAt(i))) i++;
-    while (i + 1 < n && isApostrophe(s.charCodeAt(i)) && isLower(s.charCodeAt(i + 1))) {
-      i += 2;
-      while (i < n && isLower(s.charCodeAt(i))) i++;
-    }
-    out.push(s.slice(start, i));
-  }
-  return out;
 }
 
 /** A word of [a-z0-9'’] only: PREFIX_STEM_SCRIPT holds without running it. */
@@ -141,7 +53,7 @@ function asciiWord(w: string): boolean {
  */
 export function contentWords(text: string, stopwords: Set<string>): string[] {
   const out: string[] = [];
-  for (let w of words(text)) {
+  for (let w of dictionaryWords(text)) {
     // The cheap length and last-letter checks go first: the regexes run on few words.
     if (w.length >= 2 && w.charCodeAt(w.length - 1) === 115 /* s */ && isApostrophe(w.charCodeAt(w.length - 2))) w = w.slice(0, -2); // possessive 's
     if (stopwords.has(w)) continue;

@@ -4,9 +4,10 @@
  * normalised to sum 1, and the decoded width/height. No pixels are touched here.
  */
 import type { Segment } from '../../schemas/doc.ts';
+import { hamming, parsePhash } from '../lib/phash.ts';
 
 export interface VisualFeatures {
-  phash: bigint | null;
+  phash: [number, number] | null;
   colorHist: number[] | null;
   width: number | null;
   height: number | null;
@@ -15,23 +16,12 @@ export interface VisualFeatures {
 /** The features of an image segment, or null when the images stage left nothing usable. */
 export function visualFeatures(seg: Segment): VisualFeatures | null {
   const v = seg.visual;
-  let phash: bigint | null = null;
-  if (v && typeof v.phash === 'string' && /^[0-9a-f]{16}$/i.test(v.phash)) phash = BigInt('0x' + v.phash);
+  const phash = parsePhash(typeof v?.phash === 'string' ? v.phash : null);
   const hist = v && Array.isArray(v.colorHist) && v.colorHist.length === 64 ? v.colorHist : null;
   const width = seg.width && seg.width > 0 ? seg.width : null;
   const height = seg.height && seg.height > 0 ? seg.height : null;
   if (phash === null && hist === null) return null; // declared sizes alone say too little
   return { phash, colorHist: hist, width, height };
-}
-
-export function hamming64(a: bigint, b: bigint): number {
-  let x = a ^ b;
-  let n = 0;
-  while (x) {
-    x &= x - 1n;
-    n++;
-  }
-  return n;
 }
 
 /** Histogram intersection, in [0, 1] for histograms that sum to 1. */
@@ -61,7 +51,7 @@ export function visualSimilarity(a: VisualFeatures, b: VisualFeatures): VisualSi
   let color: number | null = null;
   let shape: number | null = null;
   if (a.phash !== null && b.phash !== null) {
-    ph = Math.max(0, 1 - hamming64(a.phash, b.phash) / 32);
+    ph = Math.max(0, 1 - hamming(a.phash, b.phash) / 32);
     parts.push([ph, 1]);
   }
   if (a.colorHist && b.colorHist) {

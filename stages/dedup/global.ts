@@ -43,6 +43,7 @@ import { basename, join, resolve } from 'node:path';
 import { Db, sqlString } from '../lib/duckdb.ts';
 import type { DedupConfig } from './index.ts';
 import { minMatches } from './minhash.ts';
+import { UserError } from '../lib/errors.ts';
 
 export interface DedupShards {
   /** Output directories of `corpus run` (shards), in any order. */
@@ -80,8 +81,8 @@ export interface GlobalDedupSummary {
   seconds: number;
 }
 
-export class GlobalDedupError extends Error {
-  override name = 'GlobalDedupError';
+export class GlobalDedupError extends UserError {
+  readonly code = 'ERR_GLOBAL_DEDUP';
 }
 
 export async function parquetGlob(dir: string, table: string): Promise<string | null> {
@@ -309,20 +310,15 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
     log(`dedup index ${opts.rank}/${opts.worldSize}: done already (${done.pairs} pairs)`);
     return done;
   }
-  const c = opts.config;
   const W = opts.worldSize;
   const i = opts.rank;
-  const B = c.nearDup.bands;
-  const r = c.nearDup.rowsPerBand;
-  const k = B * r;
-  const need = minMatches(c.nearDup.threshold, k);
-  const L = c.paragraphs.maxDocsPerDomain;
   const own = (expr: string) => `hash(${expr}) % ${W} = ${i}`;
   const names = shardNames(opts.dirs);
   const { db, spill } = await openDb(opts.out, opts.threads);
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     const { hasImages } = await shardViews(db, opts.dirs, names);
+    const task: IndexTask = { db, c: opts.config, W, i, own };
     // Seconds per part of the task, for the log line (where an index task's time goes).
     const took: string[] = [];
     let lap = Date.now();
@@ -336,101 +332,11 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
 
     // ---- pairs (a, b, kind); b is the smaller doc_id of a group where there is one ----
     await db.run('CREATE TABLE pairs (a VARCHAR, b VARCHAR, kind VARCHAR)');
-    if (c.url.enabled) {
-      await db.run(`INSERT INTO pairs SELECT doc_id, rep, 'url' FROM (
-          SELECT doc_id, min(doc_id) OVER (PARTITION BY url_norm) AS rep
-          FROM (SELECT DISTINCT doc_id, url_norm FROM reached WHERE url_norm IS NOT NULL AND ${own('url_norm')}))
-        WHERE doc_id <> rep`);
-    }
+    await urlPairs(task);
     step('url');
-    if (c.nearDup.enabled) {
-      // LSH buckets of this share: (band, 64-bit key of the band's rows). Read from the shards'
-      // sorted dedup_bands tables, one range scan per slot the task owns (DuckDB skips the other row
-      // groups: a task reads ~1/n of the keys); for shards written before those tables, computed from
-      // the signatures (every task then reads every signature, hashing only the bands it owns).
-      // Two passes so the big one keeps no strings: first the buckets holding two different
-      // signatures, then their members.
-      const share = bandShare(B, W, i);
-      const keyGlobs = await bandKeyGlobs(db, opts.dirs, k);
-      let entries: string;
-      if (keyGlobs && keyGlobs.length > 0) {
-        const src = `read_parquet([${keyGlobs.map(sqlString).join(', ')}])`;
-        entries = share.slots
-          .map((s) => `SELECT doc_id, b, bk, sh FROM ${src} WHERE b = ${s.b} AND bk BETWEEN ${s.lo}::UBIGINT AND ${s.hi}::UBIGINT`)
-          .join(' UNION ALL ');
-        // Identical signatures of this share: groups of one signature key (band 0 rows), checked against the signatures below.
-        await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i}
-          AND sh IN (SELECT sh FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i} GROUP BY sh HAVING count(DISTINCT doc_id) > 1)`);
-      } else {
-        if (keyGlobs === null) log(`dedup index ${i}/${W}: some shard has no dedup_bands table (written before it existed): band keys computed from every signature`);
-        entries = `SELECT * FROM (SELECT doc_id, b, hash(b, minhash[b * ${r} + 1 : (b + 1) * ${r}]) AS bk, hash(minhash) AS sh
-          FROM reached, (VALUES ${share.bands.map((b) => `(${b})`).join(', ') || '(NULL)'}) t(b) WHERE len(minhash) = ${k}) WHERE ${share.owns}`;
-        await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')}
-          AND minhash IN (SELECT minhash FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')} GROUP BY minhash HAVING count(DISTINCT doc_id) > 1)`);
-      }
-      if (share.slots.length === 0) entries = 'SELECT NULL::VARCHAR AS doc_id, NULL::SMALLINT AS b, NULL::UBIGINT AS bk, NULL::UBIGINT AS sh WHERE false';
-      await db.run(`CREATE TABLE buckets AS SELECT b, bk FROM (${entries}) GROUP BY b, bk HAVING min(sh) <> max(sh)`);
-      // One member per distinct signature in each bucket: its representative (identical signatures
-      // share every bucket, so the smallest doc_id here is the smallest overall).
-      await db.run(`CREATE TABLE members AS SELECT e.b, e.bk, e.sh, min(e.doc_id) AS rep FROM (${entries}) e
-        SEMI JOIN buckets u ON u.b = e.b AND u.bk = e.bk GROUP BY e.b, e.bk, e.sh`);
-      await db.run(`CREATE TABLE cand AS SELECT DISTINCT x.b, x.rep AS a, y.rep AS b2 FROM members x JOIN members y ON x.b = y.b AND x.bk = y.bk AND x.rep < y.rep`);
-      // The signatures of the documents named: one scan of the signature column.
-      await db.run(`CREATE TABLE sigs AS SELECT doc_id, min(minhash) AS minhash FROM reached
-        WHERE len(minhash) = ${k} AND doc_id IN (SELECT a FROM cand UNION SELECT b2 FROM cand UNION SELECT doc_id FROM ident) GROUP BY doc_id`);
-      // Identical signatures: every doc to the smallest doc_id with its signature (its representative).
-      await db.run(`INSERT INTO pairs SELECT doc_id, rep, 'near' FROM (
-          SELECT doc_id, min(doc_id) OVER (PARTITION BY minhash) AS rep FROM sigs SEMI JOIN ident USING (doc_id))
-        WHERE doc_id <> rep`);
-      // The exact test: the band really agrees (bk is a hash) and enough positions agree.
-      await db.run(`INSERT INTO pairs SELECT DISTINCT cand.a, cand.b2, 'near' FROM cand JOIN sigs sa ON sa.doc_id = cand.a JOIN sigs sb ON sb.doc_id = cand.b2
-        WHERE sa.minhash[cand.b * ${r} + 1 : (cand.b + 1) * ${r}] = sb.minhash[cand.b * ${r} + 1 : (cand.b + 1) * ${r}]
-          AND len(list_filter(range(1, ${k + 1}), j -> sa.minhash[j] = sb.minhash[j])) >= ${need}`);
-      await db.run('DROP TABLE buckets; DROP TABLE members; DROP TABLE cand; DROP TABLE sigs; DROP TABLE ident');
-    }
+    await nearPairs(task, opts.dirs, log);
     step('near');
-
-    // ---- paragraphs (domain share) and image uses (image share), from one scan of the segments ----
-    await db.run(`CREATE TABLE segs AS SELECT domain, doc_id, h, image_id, src FROM (
-        SELECT domain, doc_id, CASE WHEN s.kind = 'text' THEN md5(s.text) END AS h,
-               CASE WHEN s.kind = 'image' THEN s.image_id END AS image_id, 'seg' AS src
-        FROM (SELECT domain, doc_id, unnest(segments) AS s FROM reached)
-        WHERE (s.kind = 'text' AND coalesce(s.text, '') <> '' AND ${own("coalesce(domain, '')")})
-           OR (s.kind = 'image' AND s.image_id IS NOT NULL AND ${own('s.image_id')})
-        UNION ALL SELECT domain, doc_id, unnest(boilerplate_md5), NULL, 'removed' FROM reached WHERE ${own("coalesce(domain, '')")}
-        UNION ALL SELECT domain, doc_id, NULL, unnest(removed_image_ids), 'removed' FROM reached)
-      WHERE h IS NOT NULL OR (image_id IS NOT NULL AND ${own('image_id')})`);
-    // A paragraph in more than L docs of its domain counting every doc may be boilerplate once only
-    // the kept docs count: its occurrences go to cluster. A doc whose every paragraph is such a
-    // candidate may end with no text (boilerplate_only): cluster decides those.
-    await db.run(`CREATE TABLE paras AS SELECT DISTINCT domain, doc_id, h, src FROM segs WHERE h IS NOT NULL`);
-    await db.run(`CREATE TABLE pcand AS SELECT domain, h FROM paras GROUP BY domain, h HAVING count(DISTINCT doc_id) > ${L}`);
-    await db.run(`CREATE TABLE paras_out AS SELECT p.* FROM paras p SEMI JOIN pcand c ON c.domain IS NOT DISTINCT FROM p.domain AND c.h = p.h`);
-    await db.run(`CREATE TABLE risk AS SELECT DISTINCT doc_id FROM paras
-      EXCEPT SELECT doc_id FROM paras p ANTI JOIN pcand c ON c.domain IS NOT DISTINCT FROM p.domain AND c.h = p.h WHERE p.src = 'seg'`);
-
-    // Images of this share: pHash neighbours among all images, and the uses of those that could be
-    // logos (a pHash neighbour, or more than logoMaxDocs docs counting every doc).
-    await db.run('CREATE TABLE pedges (a VARCHAR, b VARCHAR)');
-    await db.run(`CREATE TABLE uses AS SELECT DISTINCT doc_id, image_id FROM segs WHERE image_id IS NOT NULL`);
-    await db.run('DROP TABLE segs');
-    if (c.images.enabled && hasImages) {
-      const d = c.images.phashMaxDistance;
-      const values = phashBlocks(d).map((b, j) => `(${j}, ${b.shift}, ${b.mask}::UBIGINT)`).join(', ');
-      await db.run(`CREATE TABLE mine AS SELECT image_id, min(ph) AS ph FROM images_all WHERE ${own('image_id')} GROUP BY image_id`);
-      // Two hashes within d bits agree exactly on at least one of d+1 disjoint blocks.
-      await db.run(`CREATE TABLE near AS SELECT DISTINCT m.image_id AS x, y.image_id AS y, y.ph AS phy FROM
-          (SELECT image_id, ph, blk, (ph >> shift) & mask AS v FROM mine, (VALUES ${values}) t(blk, shift, mask)) m
-          JOIN (SELECT image_id, ph, blk, (ph >> shift) & mask AS v FROM images_all, (VALUES ${values}) t(blk, shift, mask)) y
-            ON m.blk = y.blk AND m.v = y.v AND m.image_id <> y.image_id
-        WHERE bit_count(xor(m.ph, y.ph)) <= ${d}`);
-      // Each image to the smallest image of every pHash value near it (its own included): the
-      // same components as all pairs within d bits, without the quadratic edges of a repeated logo.
-      await db.run(`INSERT INTO pedges SELECT x, min(y) FROM near GROUP BY x, phy`);
-    }
-    await db.run(`CREATE TABLE uses_out AS SELECT * FROM uses WHERE image_id IN (SELECT a FROM pedges)
-      OR image_id IN (SELECT image_id FROM uses GROUP BY image_id HAVING count(*) > ${c.images.logoMaxDocs})`);
-
+    await paragraphsAndImages(task, hasImages);
     step('paragraphs+images');
     // ---- attributes of the documents cluster will decide about (as one node per doc_id: order-free aggregates) ----
     await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm,
@@ -467,8 +373,195 @@ export async function indexPhase(opts: DedupShards & Share & { force?: boolean }
   }
 }
 
+/** One index task: its DuckDB (views `reached`, `images_all`), parameters and share of the key spaces. */
+interface IndexTask {
+  db: Db;
+  c: DedupConfig;
+  W: number;
+  i: number;
+  /** SQL: this task owns the row whose `expr` hashes to its rank. */
+  own: (expr: string) => string;
+}
+
+/** URL duplicates of this task's share of url_norm: each doc to the smallest doc_id with its URL. */
+async function urlPairs({ db, c, own }: IndexTask): Promise<void> {
+  if (c.url.enabled) {
+    await db.run(`INSERT INTO pairs SELECT doc_id, rep, 'url' FROM (
+        SELECT doc_id, min(doc_id) OVER (PARTITION BY url_norm) AS rep
+        FROM (SELECT DISTINCT doc_id, url_norm FROM reached WHERE url_norm IS NOT NULL AND ${own('url_norm')}))
+      WHERE doc_id <> rep`);
+  }
+}
+
+/** Near duplicates of this task's share of the LSH bands: candidates from shared buckets, verified on the signatures. */
+async function nearPairs({ db, c, W, i, own }: IndexTask, dirs: string[], log: (m: string) => void): Promise<void> {
+  const B = c.nearDup.bands;
+  const r = c.nearDup.rowsPerBand;
+  const k = B * r;
+  const need = minMatches(c.nearDup.threshold, k);
+  if (c.nearDup.enabled) {
+    // LSH buckets of this share: (band, 64-bit key of the band's rows). Read from the shards'
+    // sorted dedup_bands tables, one range scan per slot the task owns (DuckDB skips the other row
+    // groups: a task reads ~1/n of the keys); for shards written before those tables, computed from
+    // the signatures (every task then reads every signature, hashing only the bands it owns).
+    // Two passes so the big one keeps no strings: first the buckets holding two different
+    // signatures, then their members.
+    const share = bandShare(B, W, i);
+    const keyGlobs = await bandKeyGlobs(db, dirs, k);
+    let entries: string;
+    if (keyGlobs && keyGlobs.length > 0) {
+      const src = `read_parquet([${keyGlobs.map(sqlString).join(', ')}])`;
+      entries = share.slots
+        .map((s) => `SELECT doc_id, b, bk, sh FROM ${src} WHERE b = ${s.b} AND bk BETWEEN ${s.lo}::UBIGINT AND ${s.hi}::UBIGINT`)
+        .join(' UNION ALL ');
+      // Identical signatures of this share: groups of one signature key (band 0 rows), checked against the signatures below.
+      await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i}
+        AND sh IN (SELECT sh FROM ${src} WHERE b = 0 AND hash(sh) % ${W} = ${i} GROUP BY sh HAVING count(DISTINCT doc_id) > 1)`);
+    } else {
+      if (keyGlobs === null) log(`dedup index ${i}/${W}: some shard has no dedup_bands table (written before it existed): band keys computed from every signature`);
+      entries = `SELECT * FROM (SELECT doc_id, b, hash(b, minhash[b * ${r} + 1 : (b + 1) * ${r}]) AS bk, hash(minhash) AS sh
+        FROM reached, (VALUES ${share.bands.map((b) => `(${b})`).join(', ') || '(NULL)'}) t(b) WHERE len(minhash) = ${k}) WHERE ${share.owns}`;
+      await db.run(`CREATE TABLE ident AS SELECT DISTINCT doc_id FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')}
+        AND minhash IN (SELECT minhash FROM reached WHERE len(minhash) = ${k} AND ${own('minhash')} GROUP BY minhash HAVING count(DISTINCT doc_id) > 1)`);
+    }
+    if (share.slots.length === 0) entries = 'SELECT NULL::VARCHAR AS doc_id, NULL::SMALLINT AS b, NULL::UBIGINT AS bk, NULL::UBIGINT AS sh WHERE false';
+    await db.run(`CREATE TABLE buckets AS SELECT b, bk FROM (${entries}) GROUP BY b, bk HAVING min(sh) <> max(sh)`);
+    // One member per distinct signature in each bucket: its representative (identical signatures
+    // share every bucket, so the smallest doc_id here is the smallest overall).
+    await db.run(`CREATE TABLE members AS SELECT e.b, e.bk, e.sh, min(e.doc_id) AS rep FROM (${entries}) e
+      SEMI JOIN buckets u ON u.b = e.b AND u.bk = e.bk GROUP BY e.b, e.bk, e.sh`);
+    await db.run(`CREATE TABLE cand AS SELECT DISTINCT x.b, x.rep AS a, y.rep AS b2 FROM members x JOIN members y ON x.b = y.b AND x.bk = y.bk AND x.rep < y.rep`);
+    // The signatures of the documents named: one scan of the signature column.
+    await db.run(`CREATE TABLE sigs AS SELECT doc_id, min(minhash) AS minhash FROM reached
+      WHERE len(minhash) = ${k} AND doc_id IN (SELECT a FROM cand UNION SELECT b2 FROM cand UNION SELECT doc_id FROM ident) GROUP BY doc_id`);
+    // Identical signatures: every doc to the smallest doc_id with its signature (its representative).
+    await db.run(`INSERT INTO pairs SELECT doc_id, rep, 'near' FROM (
+        SELECT doc_id, min(doc_id) OVER (PARTITION BY minhash) AS rep FROM sigs SEMI JOIN ident USING (doc_id))
+      WHERE doc_id <> rep`);
+    // The exact test: the band really agrees (bk is a hash) and enough positions agree.
+    await db.run(`INSERT INTO pairs SELECT DISTINCT cand.a, cand.b2, 'near' FROM cand JOIN sigs sa ON sa.doc_id = cand.a JOIN sigs sb ON sb.doc_id = cand.b2
+      WHERE sa.minhash[cand.b * ${r} + 1 : (cand.b + 1) * ${r}] = sb.minhash[cand.b * ${r} + 1 : (cand.b + 1) * ${r}]
+        AND len(list_filter(range(1, ${k + 1}), j -> sa.minhash[j] = sb.minhash[j])) >= ${need}`);
+    await db.run('DROP TABLE buckets; DROP TABLE members; DROP TABLE cand; DROP TABLE sigs; DROP TABLE ident');
+  }
+}
+
+/** Paragraphs (domain share) and image uses (image share), from one scan of the segments; pHash neighbours of this share's images. */
+async function paragraphsAndImages({ db, c, own }: IndexTask, hasImages: boolean): Promise<void> {
+  const L = c.paragraphs.maxDocsPerDomain;
+
+  // ---- paragraphs (domain share) and image uses (image share), from one scan of the segments ----
+  await db.run(`CREATE TABLE segs AS SELECT domain, doc_id, h, image_id, src FROM (
+      SELECT domain, doc_id, CASE WHEN s.kind = 'text' THEN md5(s.text) END AS h,
+             CASE WHEN s.kind = 'image' THEN s.image_id END AS image_id, 'seg' AS src
+      FROM (SELECT domain, doc_id, unnest(segments) AS s FROM reached)
+      WHERE (s.kind = 'text' AND coalesce(s.text, '') <> '' AND ${own("coalesce(domain, '')")})
+         OR (s.kind = 'image' AND s.image_id IS NOT NULL AND ${own('s.image_id')})
+      UNION ALL SELECT domain, doc_id, unnest(boilerplate_md5), NULL, 'removed' FROM reached WHERE ${own("coalesce(domain, '')")}
+      UNION ALL SELECT domain, doc_id, NULL, unnest(removed_image_ids), 'removed' FROM reached)
+    WHERE h IS NOT NULL OR (image_id IS NOT NULL AND ${own('image_id')})`);
+  // A paragraph in more than L docs of its domain counting every doc may be boilerplate once only
+  // the kept docs count: its occurrences go to cluster. A doc whose every paragraph is such a
+  // candidate may end with no text (boilerplate_only): cluster decides those.
+  await db.run(`CREATE TABLE paras AS SELECT DISTINCT domain, doc_id, h, src FROM segs WHERE h IS NOT NULL`);
+  await db.run(`CREATE TABLE pcand AS SELECT domain, h FROM paras GROUP BY domain, h HAVING count(DISTINCT doc_id) > ${L}`);
+  await db.run(`CREATE TABLE paras_out AS SELECT p.* FROM paras p SEMI JOIN pcand c ON c.domain IS NOT DISTINCT FROM p.domain AND c.h = p.h`);
+  await db.run(`CREATE TABLE risk AS SELECT DISTINCT doc_id FROM paras
+    EXCEPT SELECT doc_id FROM paras p ANTI JOIN pcand c ON c.domain IS NOT DISTINCT FROM p.domain AND c.h = p.h WHERE p.src = 'seg'`);
+
+  // Images of this share: pHash neighbours among all images, and the uses of those that could be
+  // logos (a pHash neighbour, or more than logoMaxDocs docs counting every doc).
+  await db.run('CREATE TABLE pedges (a VARCHAR, b VARCHAR)');
+  await db.run(`CREATE TABLE uses AS SELECT DISTINCT doc_id, image_id FROM segs WHERE image_id IS NOT NULL`);
+  await db.run('DROP TABLE segs');
+  if (c.images.enabled && hasImages) {
+    const d = c.images.phashMaxDistance;
+    const values = phashBlocks(d).map((b, j) => `(${j}, ${b.shift}, ${b.mask}::UBIGINT)`).join(', ');
+    await db.run(`CREATE TABLE mine AS SELECT image_id, min(ph) AS ph FROM images_all WHERE ${own('image_id')} GROUP BY image_id`);
+    // Two hashes within d bits agree exactly on at least one of d+1 disjoint blocks.
+    await db.run(`CREATE TABLE near AS SELECT DISTINCT m.image_id AS x, y.image_id AS y, y.ph AS phy FROM
+        (SELECT image_id, ph, blk, (ph >> shift) & mask AS v FROM mine, (VALUES ${values}) t(blk, shift, mask)) m
+        JOIN (SELECT image_id, ph, blk, (ph >> shift) & mask AS v FROM images_all, (VALUES ${values}) t(blk, shift, mask)) y
+          ON m.blk = y.blk AND m.v = y.v AND m.image_id <> y.image_id
+      WHERE bit_count(xor(m.ph, y.ph)) <= ${d}`);
+    // Each image to the smallest image of every pHash value near it (its own included): the
+    // same components as all pairs within d bits, without the quadratic edges of a repeated logo.
+    await db.run(`INSERT INTO pedges SELECT x, min(y) FROM near GROUP BY x, phy`);
+  }
+  await db.run(`CREATE TABLE uses_out AS SELECT * FROM uses WHERE image_id IN (SELECT a FROM pedges)
+    OR image_id IN (SELECT image_id FROM uses GROUP BY image_id HAVING count(*) > ${c.images.logoMaxDocs})`);
+
+}
+
 // ---------------------------------------------------------------------------------------------
 // cluster
+
+/**
+ * Connected components of the pair graph; in each, the keeper is the latest fetch (then the smallest
+ * doc_id) and the others go to `removed` (dup_url when they share the keeper's URL, else near_dup).
+ */
+async function clusterDocuments(db: Db): Promise<{ edgeCounts: Record<string, number>; rounds: number }> {
+  // Nodes: the documents named by a pair or at risk of losing all text (everything else is kept as is).
+  await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm, bool_or(in_docs) AS in_docs
+    FROM i_attrs GROUP BY doc_id`);
+  await db.run(`CREATE TABLE doc_shards AS SELECT DISTINCT doc_id, unnest(shards) AS shard FROM i_attrs`);
+  await db.run(`CREATE TABLE pairs AS SELECT DISTINCT a, b, kind FROM i_pairs`);
+  await db.run(`CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY doc_id)::INTEGER AS nid,
+      row_number() OVER (ORDER BY fetched_ms DESC NULLS LAST, doc_id)::INTEGER AS rnk, *
+    FROM attrs WHERE doc_id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)`);
+  await db.run(`CREATE TABLE edges AS SELECT x.nid AS a, y.nid AS b, kind FROM pairs JOIN nodes x ON x.doc_id = pairs.a JOIN nodes y ON y.doc_id = pairs.b`);
+  const edgeCounts = Object.fromEntries(
+    (await db.all(`SELECT kind, count(*)::BIGINT AS n FROM edges GROUP BY kind`)).map((r) => [String(r.kind), Number(r.n)]),
+  );
+  const rounds = await components(db, 'edges', 'comp');
+  await db.run(`CREATE TABLE keepers AS
+    SELECT label, arg_min(nid, rnk) AS keeper, count(*)::INTEGER AS size FROM comp JOIN nodes USING (nid) GROUP BY label`);
+  await db.run(`CREATE TABLE removed AS
+    SELECT n.doc_id, n.in_docs, kn.doc_id AS kept_doc_id, k.size AS cluster_size,
+           CASE WHEN n.url_norm = kn.url_norm THEN 'dup_url' ELSE 'near_dup' END AS reason
+    FROM comp JOIN keepers k USING (label) JOIN nodes n ON n.nid = comp.nid JOIN nodes kn ON kn.nid = k.keeper
+    WHERE comp.nid <> k.keeper`);
+  await db.run(`CREATE TABLE dup_removed AS SELECT doc_id FROM removed`);
+  return { edgeCounts, rounds };
+}
+
+/** Boilerplate paragraphs: the index's candidates recounted over the kept documents; docs left with no text removed. */
+async function boilerplateParagraphs(db: Db, c: DedupConfig): Promise<void> {
+  const L = c.paragraphs.maxDocsPerDomain;
+  await db.run(`CREATE TABLE boilerplate (domain VARCHAR, para_md5 VARCHAR, docs BIGINT)`);
+  if (c.paragraphs.enabled) {
+    await db.run(`CREATE TABLE paras AS SELECT * FROM i_paras WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)`);
+    await db.run(`INSERT INTO boilerplate SELECT domain, h, count(DISTINCT doc_id) FROM paras GROUP BY domain, h
+      HAVING count(DISTINCT doc_id) > ${L}`);
+    // Kept docs with no text left once boilerplate is gone (the in-run stage drops these too).
+    await db.run(`INSERT INTO removed SELECT a.doc_id, a.in_docs, NULL, 1, 'boilerplate_only' FROM attrs a
+      WHERE a.doc_id IN (
+        SELECT doc_id FROM i_risk WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)
+        EXCEPT
+        SELECT p.doc_id FROM paras p LEFT JOIN boilerplate b ON b.domain = p.domain AND b.para_md5 = p.h
+        WHERE p.src = 'seg' AND b.para_md5 IS NULL)`);
+  }
+}
+
+/** Images: pHash clusters, and logos (a cluster in more than logoMaxDocs kept documents). */
+async function logoImages(db: Db, c: DedupConfig): Promise<void> {
+  await db.run(`CREATE TABLE pimg AS SELECT row_number() OVER (ORDER BY image_id)::INTEGER AS iid, image_id FROM
+    (SELECT a AS image_id FROM i_pedges UNION SELECT b FROM i_pedges)`);
+  await db.run(`CREATE TABLE pedges AS SELECT DISTINCT x.iid AS a, y.iid AS b FROM i_pedges e JOIN pimg x ON x.image_id = e.a JOIN pimg y ON y.image_id = e.b`);
+  await db.run(`CREATE TABLE image_cluster (image_id VARCHAR, cluster VARCHAR)`);
+  if (c.images.enabled) {
+    await components(db, 'pedges', 'pcomp');
+    await db.run(`INSERT INTO image_cluster SELECT p.image_id, q.image_id FROM pcomp pc JOIN pimg p ON p.iid = pc.nid JOIN pimg q ON q.iid = pc.label`);
+  }
+  await db.run(`CREATE TABLE image_removals (image_id VARCHAR, cluster VARCHAR, docs BIGINT)`);
+  if (c.images.enabled) {
+    await db.run(`CREATE TABLE img_use AS SELECT d.doc_id, d.image_id, coalesce(ic.cluster, d.image_id) AS cluster
+      FROM (SELECT DISTINCT doc_id, image_id FROM i_uses WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)) d LEFT JOIN image_cluster ic USING (image_id)`);
+    await db.run(`INSERT INTO image_removals SELECT DISTINCT u.image_id, u.cluster, l.docs FROM img_use u JOIN
+      (SELECT cluster, count(DISTINCT doc_id) AS docs FROM img_use GROUP BY cluster HAVING count(DISTINCT doc_id) > ${c.images.logoMaxDocs}) l
+      USING (cluster)`);
+  }
+}
 
 /** The index outputs to cluster: one complete set of ranks made for these shards and parameters. */
 async function indexRanks(out: string, fp: string): Promise<{ dirs: string[]; metas: IndexMeta[] }> {
@@ -526,7 +619,6 @@ export async function clusterPhase(opts: DedupShards & { force?: boolean }): Pro
     log('dedup cluster: done already');
     return done;
   }
-  const L = c.paragraphs.maxDocsPerDomain;
   const { db, spill } = await openDb(opts.out, opts.threads);
   const tmp = join(opts.out, `.cluster.tmp-${process.pid}`);
   try {
@@ -537,60 +629,9 @@ export async function clusterPhase(opts: DedupShards & { force?: boolean }): Pro
     const nodesInDocs = metas.reduce((s, m) => s + m.nodesInDocs, 0);
     log(`dedup: ${nodesAll} documents from ${opts.dirs.length} shards; clustering the pairs of ${metas.length} index tasks`);
 
-    // Nodes: the documents named by a pair or at risk of losing all text (everything else is kept as is).
-    await db.run(`CREATE TABLE attrs AS SELECT doc_id, max(fetched_ms) AS fetched_ms, min(url_norm) AS url_norm, bool_or(in_docs) AS in_docs
-      FROM i_attrs GROUP BY doc_id`);
-    await db.run(`CREATE TABLE doc_shards AS SELECT DISTINCT doc_id, unnest(shards) AS shard FROM i_attrs`);
-    await db.run(`CREATE TABLE pairs AS SELECT DISTINCT a, b, kind FROM i_pairs`);
-    await db.run(`CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY doc_id)::INTEGER AS nid,
-        row_number() OVER (ORDER BY fetched_ms DESC NULLS LAST, doc_id)::INTEGER AS rnk, *
-      FROM attrs WHERE doc_id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)`);
-    await db.run(`CREATE TABLE edges AS SELECT x.nid AS a, y.nid AS b, kind FROM pairs JOIN nodes x ON x.doc_id = pairs.a JOIN nodes y ON y.doc_id = pairs.b`);
-    const edgeCounts = Object.fromEntries(
-      (await db.all(`SELECT kind, count(*)::BIGINT AS n FROM edges GROUP BY kind`)).map((r) => [String(r.kind), Number(r.n)]),
-    );
-    const rounds = await components(db, 'edges', 'comp');
-    await db.run(`CREATE TABLE keepers AS
-      SELECT label, arg_min(nid, rnk) AS keeper, count(*)::INTEGER AS size FROM comp JOIN nodes USING (nid) GROUP BY label`);
-    await db.run(`CREATE TABLE removed AS
-      SELECT n.doc_id, n.in_docs, kn.doc_id AS kept_doc_id, k.size AS cluster_size,
-             CASE WHEN n.url_norm = kn.url_norm THEN 'dup_url' ELSE 'near_dup' END AS reason
-      FROM comp JOIN keepers k USING (label) JOIN nodes n ON n.nid = comp.nid JOIN nodes kn ON kn.nid = k.keeper
-      WHERE comp.nid <> k.keeper`);
-    await db.run(`CREATE TABLE dup_removed AS SELECT doc_id FROM removed`);
-
-    // ---- boilerplate paragraphs: the candidates recounted over the kept documents ----
-    await db.run(`CREATE TABLE boilerplate (domain VARCHAR, para_md5 VARCHAR, docs BIGINT)`);
-    if (c.paragraphs.enabled) {
-      await db.run(`CREATE TABLE paras AS SELECT * FROM i_paras WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)`);
-      await db.run(`INSERT INTO boilerplate SELECT domain, h, count(DISTINCT doc_id) FROM paras GROUP BY domain, h
-        HAVING count(DISTINCT doc_id) > ${L}`);
-      // Kept docs with no text left once boilerplate is gone (the in-run stage drops these too).
-      await db.run(`INSERT INTO removed SELECT a.doc_id, a.in_docs, NULL, 1, 'boilerplate_only' FROM attrs a
-        WHERE a.doc_id IN (
-          SELECT doc_id FROM i_risk WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)
-          EXCEPT
-          SELECT p.doc_id FROM paras p LEFT JOIN boilerplate b ON b.domain = p.domain AND b.para_md5 = p.h
-          WHERE p.src = 'seg' AND b.para_md5 IS NULL)`);
-    }
-
-    // ---- images: pHash clusters, and logos counted over the kept documents ----
-    await db.run(`CREATE TABLE pimg AS SELECT row_number() OVER (ORDER BY image_id)::INTEGER AS iid, image_id FROM
-      (SELECT a AS image_id FROM i_pedges UNION SELECT b FROM i_pedges)`);
-    await db.run(`CREATE TABLE pedges AS SELECT DISTINCT x.iid AS a, y.iid AS b FROM i_pedges e JOIN pimg x ON x.image_id = e.a JOIN pimg y ON y.image_id = e.b`);
-    await db.run(`CREATE TABLE image_cluster (image_id VARCHAR, cluster VARCHAR)`);
-    if (c.images.enabled) {
-      await components(db, 'pedges', 'pcomp');
-      await db.run(`INSERT INTO image_cluster SELECT p.image_id, q.image_id FROM pcomp pc JOIN pimg p ON p.iid = pc.nid JOIN pimg q ON q.iid = pc.label`);
-    }
-    await db.run(`CREATE TABLE image_removals (image_id VARCHAR, cluster VARCHAR, docs BIGINT)`);
-    if (c.images.enabled) {
-      await db.run(`CREATE TABLE img_use AS SELECT d.doc_id, d.image_id, coalesce(ic.cluster, d.image_id) AS cluster
-        FROM (SELECT DISTINCT doc_id, image_id FROM i_uses WHERE doc_id NOT IN (SELECT doc_id FROM dup_removed)) d LEFT JOIN image_cluster ic USING (image_id)`);
-      await db.run(`INSERT INTO image_removals SELECT DISTINCT u.image_id, u.cluster, l.docs FROM img_use u JOIN
-        (SELECT cluster, count(DISTINCT doc_id) AS docs FROM img_use GROUP BY cluster HAVING count(DISTINCT doc_id) > ${c.images.logoMaxDocs}) l
-        USING (cluster)`);
-    }
+    const { edgeCounts, rounds } = await clusterDocuments(db);
+    await boilerplateParagraphs(db, c);
+    await logoImages(db, c);
 
     // ---- the lists, sorted: byte-identical whatever the shard order or the number of tasks ----
     await rm(tmp, { recursive: true, force: true });

@@ -10,7 +10,8 @@
 import type { ColumnSpec, Doc, Segment } from '../../schemas/doc.ts';
 import { docStage, drop, type StageContext } from '../../pipeline/stage.ts';
 import { bandKey64, lshThreshold, candidateProbability, MinHasher, minMatches, signatureKey64 } from './minhash.ts';
-import { domainParagraphKey, hamming, imageKey, paragraphMd5, parsePhash } from './keys.ts';
+import { domainParagraphKey, imageKey, paragraphMd5 } from './keys.ts';
+import { hamming, parsePhash } from '../lib/phash.ts';
 import { fetchMs, isBetter, RunDedupState, type IndexedDoc } from './run-index.ts';
 import { trackingParamPatterns, urlKey } from './url.ts';
 

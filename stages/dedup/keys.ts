@@ -32,20 +32,3 @@ export function imageKey(imageId: string): number | string {
   return /^[0-9a-f]{13}/i.test(imageId) ? parseInt(imageId.slice(0, 13), 16) : imageId;
 }
 
-/** A 64-bit perceptual hash in hex as two 32-bit halves; null when it is not 16 hex digits. */
-export function parsePhash(hex: string | null | undefined): [number, number] | null {
-  if (!hex || !/^[0-9a-fA-F]{16}$/.test(hex)) return null;
-  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8), 16)];
-}
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
-
-/** Bits that differ between two 64-bit perceptual hashes. */
-export function hamming(a: [number, number], b: [number, number]): number {
-  return popcount32((a[0] ^ b[0]) >>> 0) + popcount32((a[1] ^ b[1]) >>> 0);
-}

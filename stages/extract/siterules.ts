@@ -6,6 +6,7 @@
  * everywhere else. Every other page goes through the generic extractor untouched.
  */
 import { createRequire } from 'node:module';
+import { UserError } from '../lib/errors.ts';
 
 type Cheerio = typeof import('cheerio');
 let loaded: Cheerio | null = null;
@@ -28,8 +29,8 @@ export interface SiteRule {
   name?: string;
 }
 
-export class SiteRuleError extends Error {
-  override name = 'SiteRuleError';
+export class SiteRuleError extends UserError {
+  readonly code = 'ERR_SITE_RULE';
 }
 
 interface Compiled {

@@ -14,6 +14,7 @@ import type { FetchConfig } from './config.ts';
 import { BlockedAddressError, checkLiteralHost, guardedLookup } from './ssrf.ts';
 import type { Exchange, FetchFailure, FetchResult } from './result.ts';
 import { RobotsCache } from './robots.ts';
+import { CorpusError } from '../lib/errors.ts';
 
 export type { Exchange, FetchFailure, FetchResult } from './result.ts';
 
@@ -27,7 +28,8 @@ export interface FetchOptions {
   signal?: AbortSignal;
 }
 
-class FetchError extends Error {
+class FetchError extends CorpusError {
+  readonly code = 'ERR_FETCH';
   constructor(
     readonly reason: FetchFailure,
     message: string,

@@ -6,9 +6,10 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import ipaddr from 'ipaddr.js';
+import { CorpusError } from '../lib/errors.ts';
 
 /** Error raised for a refused address; the fetcher counts it as `private_address`. */
-export class BlockedAddressError extends Error {
+export class BlockedAddressError extends CorpusError {
   readonly code = 'ERR_SSRF_BLOCKED';
   constructor(
     readonly host: string,
@@ -16,7 +17,6 @@ export class BlockedAddressError extends Error {
     readonly range: string,
   ) {
     super(`refusing to connect to ${host} (${address}, ${range} range)`);
-    this.name = 'BlockedAddressError';
   }
 }
 

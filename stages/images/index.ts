@@ -9,6 +9,9 @@
  * decode:corrupt, filter:too_small ...). Document signals count them; the document-level decisions
  * (NSFW) read those signals and thresholds from the config. Images without an image_id are removed
  * from the document before tokenize (stages/pixels), which also applies the per-document image counts.
+ *
+ * This file: the stage, its per-unit caches (each URL and each distinct image worked on once) and the
+ * document signals. Getting the bytes: source.ts (and warc-index.ts); analysing them: analyse.ts.
  */
 import { createHash } from 'node:crypto';
 import PQueue from 'p-queue';
@@ -18,23 +21,20 @@ import type { Fetcher } from '../fetch/index.ts';
 import type { FetchConfig } from '../fetch/config.ts';
 import { dropReason, type Rule } from '../lib/rules.ts';
 import type { ImagesConfig } from './config.ts';
+import { analyseImage, type ImageInfo, rejectedInfo, type RgbPixels } from './analyse.ts';
+import type { NsfwScores } from './nsfw.ts';
+import { acquireImage, type ImageSourceKind } from './source.ts';
+import { isWarcFile, urlKey, WarcImageIndex } from './warc-index.ts';
 
 /**
  * The config sections the images stage reads: its own, the fetcher's (images come over HTTP like
  * pages), and the side of the coherence model's image tower, if one is configured (pixels kept for it).
  */
 type ImagesNeeds = { images: ImagesConfig; fetch: FetchConfig; coherence: { model: { imageSize?: number } | null } };
-import { loadNsfwClassifier, NSFW_INPUT_SIDE, type NsfwScores } from './nsfw.ts';
-import { colorHistogram, perceptualHash } from './phash.ts';
-import { decodeThumbnail, ImageDecodeError, readHeader, reencode } from './sharp.ts';
-import { acquireImage, type ImageSourceKind } from './source.ts';
-import { isWarcFile, urlKey, WarcImageIndex } from './warc-index.ts';
 
+export { headerVerdict, type RgbPixels } from './analyse.ts';
 export { imagesDefaults, type ImagesConfig } from './config.ts';
 export { buildWarcImageIndex, WarcImageIndex } from './warc-index.ts';
-
-/** Thumbnail side when NSFW scoring is off: enough for the 32x32 hash grid and the histogram. */
-const HASH_ONLY_SIDE = 64;
 
 /**
  * Pixels for the coherence stage's optional CLIP/SigLIP model: only decoded when a model is
@@ -43,11 +43,6 @@ const HASH_ONLY_SIDE = 64;
  * the unit (~75 MB at 224 px), so a unit with many images does not keep them all.
  */
 const MODEL_PIXELS_KEPT = 512;
-export interface RgbPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
 const modelPixelSide = (config: ImagesNeeds): number => config.coherence.model?.imageSize ?? 0;
 
 export const IMAGES_TABLE_COLUMNS: ColumnSpec[] = [
@@ -79,19 +74,6 @@ export const IMAGES_DOC_COLUMNS: ColumnSpec[] = [
 ];
 
 /** What the stage knows about one image (no bytes: those go to the table row and are dropped). */
-interface ImageInfo {
-  imageId: string | null;
-  reason: string | null;
-  /** Where the bytes came from (null when they could not be had). */
-  source: ImageSourceKind | null;
-  format: string | null;
-  width: number | null;
-  height: number | null;
-  phash: string | null;
-  colorHist: number[] | null;
-  nsfw: NsfwScores | null;
-}
-
 /** Process-wide state: the fetcher, the run-wide WARC index, the image and decode queues. */
 const proc: {
   fetcher: Fetcher | null;
@@ -140,30 +122,6 @@ async function fetcherFor(config: ImagesNeeds): Promise<Fetcher> {
     proc.fetcher ??= new Fetcher(config.fetch);
   }
   return proc.fetcher;
-}
-
-function rejectedInfo(reason: string, header?: { format: string; width: number; height: number }): ImageInfo {
-  return {
-    imageId: null,
-    reason,
-    source: null,
-    format: header?.format ?? null,
-    width: header?.width ?? null,
-    height: header?.height ?? null,
-    phash: null,
-    colorHist: null,
-    nsfw: null,
-  };
-}
-
-/** Format / pixel-bomb / OBELICS size and aspect checks on the header alone; null = passes. */
-export function headerVerdict(h: { format: string; width: number; height: number }, cfg: ImagesConfig): string | null {
-  if (!cfg.formats.includes(h.format)) return `decode:format_${h.format}`;
-  if (h.width * h.height > cfg.maxPixels) return 'decode:pixel_bomb';
-  if (Math.min(h.width, h.height) < cfg.minSide) return 'filter:too_small';
-  if (Math.max(h.width, h.height) > cfg.maxSide) return 'filter:too_large';
-  if (Math.max(h.width / h.height, h.height / h.width) > cfg.maxAspect) return 'filter:aspect';
-  return null;
 }
 
 /**
@@ -246,76 +204,21 @@ class UnitImages {
     return { ...(await p), source: got.source };
   }
 
-  /** Header checks, decode, hashes, NSFW; emits the image's row. */
+  /** Header checks, decode, hashes, NSFW (analyse.ts); emits the image's row. */
   private async analyse(bytes: Buffer, imageId: string, url: string, source: ImageSourceKind): Promise<ImageInfo> {
-    const cfg = this.cfg;
-    const base = { image_id: imageId, url: rowUrl(url), source, num_bytes: bytes.length };
-    let header: Awaited<ReturnType<typeof readHeader>>;
-    try {
-      header = await readHeader(bytes);
-    } catch (err) {
-      const reason = err instanceof ImageDecodeError ? `decode:${err.kind}` : 'decode:corrupt';
-      this.emit({ ...base, reason });
-      return rejectedInfo(reason);
-    }
-    const meta = { format: header.format, width: header.width, height: header.height };
-    const verdict = headerVerdict(header, cfg);
-    if (verdict) {
-      this.emit({ ...base, ...meta, reason: verdict });
-      return { ...rejectedInfo(verdict, header), imageId };
-    }
-    const side = cfg.nsfw ? NSFW_INPUT_SIDE : HASH_ONLY_SIDE;
-    let thumb: Buffer;
-    try {
-      thumb = await proc.decodeQueue.add(() => decodeThumbnail(bytes, side, cfg.maxPixels));
-    } catch (err) {
-      const reason = err instanceof ImageDecodeError ? `decode:${err.kind}` : 'decode:corrupt';
-      this.emit({ ...base, ...meta, reason });
-      return { ...rejectedInfo(reason, header), imageId };
-    }
-    const pixelSide = modelPixelSide(this.ctx.config);
-    if (pixelSide > 0) {
-      try {
-        const data = await proc.decodeQueue.add(() => decodeThumbnail(bytes, pixelSide, cfg.maxPixels, 'cover'));
-        this.modelPixels.set(imageId, { data, width: pixelSide, height: pixelSide });
-        if (this.modelPixels.size > MODEL_PIXELS_KEPT) this.modelPixels.delete(this.modelPixels.keys().next().value!);
-      } catch {
-        this.ctx.counters.add('error:model_pixels'); // decoded once already: not expected
-      }
-    }
-    const phash = perceptualHash(thumb, side);
-    const colorHist = colorHistogram(thumb);
-    let nsfw: NsfwScores | null = null;
-    if (cfg.nsfw) {
-      const classify = await loadNsfwClassifier({ threads: cfg.nsfwThreads, batch: cfg.nsfwBatch });
-      nsfw = await classify(thumb);
-    }
-    let stored: Buffer | null = null;
-    let storedFormat: string | null = null;
-    if (cfg.storeBytes) {
-      if (cfg.storeMaxSide > 0 && Math.max(header.width, header.height) > cfg.storeMaxSide) {
-        stored = await proc.decodeQueue.add(() => reencode(bytes, cfg.storeMaxSide, cfg.storeFormat, cfg.storeQuality, cfg.maxPixels));
-        storedFormat = cfg.storeFormat;
-      } else {
-        stored = bytes;
-        storedFormat = 'original';
-      }
-    }
-    this.ctx.counters.add('work:images_analysed');
-    this.emit({
-      ...base,
-      ...meta,
-      bytes: stored,
-      stored_format: storedFormat,
-      phash,
-      color_hist: colorHist,
-      nsfw_score: nsfw ? Math.max(nsfw.porn, nsfw.hentai) : null,
-      nsfw_porn: nsfw?.porn ?? null,
-      nsfw_hentai: nsfw?.hentai ?? null,
-      nsfw_sexy: nsfw?.sexy ?? null,
-      reason: null,
+    const { info, row, modelPixels } = await analyseImage(bytes, imageId, {
+      cfg: this.cfg,
+      decodeQueue: proc.decodeQueue,
+      modelPixelSide: modelPixelSide(this.ctx.config),
     });
-    return { imageId, reason: null, source, ...meta, phash, colorHist, nsfw };
+    if (modelPixels === null) this.ctx.counters.add('error:model_pixels');
+    if (modelPixels) {
+      this.modelPixels.set(imageId, modelPixels);
+      if (this.modelPixels.size > MODEL_PIXELS_KEPT) this.modelPixels.delete(this.modelPixels.keys().next().value!);
+    }
+    if (info.reason === null) this.ctx.counters.add('work:images_analysed');
+    this.emit({ image_id: imageId, url: rowUrl(url), source, num_bytes: bytes.length, ...row });
+    return info.reason === null ? { ...info, source } : info;
   }
 
   private emit(partial: Record<string, unknown>): void {

@@ -60,17 +60,6 @@ export function perceptualHash(rgb: Uint8Array, side: number): string {
   return hash.toString(16).padStart(16, '0');
 }
 
-/** Number of differing bits of two hex hashes. */
-export function hammingDistance(a: string, b: string): number {
-  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
-  let n = 0;
-  while (x) {
-    n += Number(x & 1n);
-    x >>= 1n;
-  }
-  return n;
-}
-
 /** 4 x 4 x 4 RGB histogram, bin = (r>>6)*16 + (g>>6)*4 + (b>>6), normalised to sum 1, 4 decimals. */
 export function colorHistogram(rgb: Uint8Array): number[] {
   const bins = new Float64Array(64);

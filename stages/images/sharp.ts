@@ -3,6 +3,7 @@
  * for hashing/classifying, re-encode stored bytes. Nothing else imports sharp.
  */
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
+import { CorpusError } from '../lib/errors.ts';
 
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
 let loaded: Promise<SharpFactory> | null = null;
@@ -27,7 +28,8 @@ export interface ImageHeader {
   frames: number;
 }
 
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends CorpusError {
+  readonly code = 'ERR_IMAGE_DECODE';
   constructor(
     readonly kind: 'corrupt' | 'pixel_bomb',
     message: string,

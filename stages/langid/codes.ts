@@ -1,44 +1,6 @@
 /**
- * Language and script codes. Detectors speak different code systems (cld3 and tinyld: ISO 639-1
- * with quirks such as `iw`; franc: ISO 639-3 individual languages such as `cmn`, `arb`, `pes`).
- * We output one system: ISO 639-3, using the macrolanguage code where the 639-1 code denotes a
- * macrolanguage (zh -> zho, ar -> ara, fa -> fas, ms -> msa), because short-text detectors can
- * only tell the macrolanguage. Scripts are ISO 15924 codes measured on the text itself.
+ * Scripts, as ISO 15924 codes measured on the text itself (language codes: stages/lib/language.ts).
  */
-import { iso6393, iso6393To1 } from 'iso-639-3';
-
-/** ISO 639-1 -> ISO 639-3 (inverse of the iso-639-3 package table). */
-const ONE_TO_THREE = new Map<string, string>(Object.entries(iso6393To1).map(([three, one]) => [one, three]));
-const KNOWN_THREE = new Set(iso6393.map((l) => l.iso6393));
-
-/**
- * Individual languages -> their macrolanguage (ISO 639-3 macrolanguage mappings, SIL), for the
- * individual codes franc and tinyld emit. Only entries whose macrolanguage has a 639-1 code.
- */
-const INDIVIDUAL_TO_MACRO: Record<string, string> = {
-  cmn: 'zho', arb: 'ara', pes: 'fas', prs: 'fas', zlm: 'msa', zsm: 'msa', swh: 'swa', uzn: 'uzb',
-  azj: 'aze', plt: 'mlg', als: 'sqi', lvs: 'lav', ekk: 'est', khk: 'mon', pbu: 'pus', npi: 'nep',
-  ydd: 'yid', nob: 'nor', quz: 'que', qug: 'que', quy: 'que', ayr: 'aym', fuv: 'ful', fuf: 'ful',
-  knc: 'kau', ckb: 'kur',
-};
-
-/** Older or non-standard codes detectors still return. */
-const ALIASES: Record<string, string> = { iw: 'he', in: 'id', ji: 'yi', jw: 'jv', mo: 'ro' };
-
-/**
- * Any detector output (`en`, `zh-Latn`, `iw`, `cmn`, `fil`) -> ISO 639-3, or null for unknown
- * (`und`, empty, unmapped).
- */
-export function toIso3(code: string | null | undefined): string | null {
-  if (!code) return null;
-  let c = code.toLowerCase().split(/[-_]/)[0]!;
-  if (c === 'und' || c === 'zxx' || c === '') return null;
-  c = ALIASES[c] ?? c;
-  if (c.length === 2) c = ONE_TO_THREE.get(c) ?? c;
-  c = INDIVIDUAL_TO_MACRO[c] ?? c;
-  return c.length === 3 && KNOWN_THREE.has(c) ? c : null;
-}
-
 /** Scripts we tell apart, as [ISO 15924 code, Unicode Script property value]. */
 const SCRIPTS: [string, RegExp][] = (
   [

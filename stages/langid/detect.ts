@@ -5,7 +5,8 @@
  * The libraries are imported when a loader runs (not at module load), so commands that only read
  * the config do not pay for their tables.
  */
-import { dominantScript, toIso3 } from './codes.ts';
+import { dominantScript } from './codes.ts';
+import { toIso3 } from '../lib/language.ts';
 
 export interface Guess {
   /** ISO 639-3, or null when the detector abstains. */

@@ -3,9 +3,8 @@
  * filters (references/pipelines.md §1.7) and DeepMind's Gopher rules (Rae et al. 2021, App. A),
  * generalised from English to Unicode where noted.
  */
-import { createRequire } from 'node:module';
-import { iso6393To1 } from 'iso-639-3';
 import { hasLetter } from '../lib/text.ts';
+import { stopwordList } from '../lib/language.ts';
 
 /**
  * How often each distinct n-gram of a sequence of integer symbols (code points, word ids) occurs (the
@@ -234,19 +233,15 @@ export function meanWordLength(words: string[]): number {
   return n / words.length;
 }
 
-/** stopwords-iso's lists (loaded on first use). */
-let stopwordLists: Record<string, string[]> | null = null;
 const stopwordSets = new Map<string, Set<string> | null>();
 
-/** Stopwords of a language (ISO 639-3) from stopwords-iso, or null when it has no list. */
+/** Stopwords of a language (ISO 639-3), lower-cased as stages/lib/text.ts's words are, or null when it has no list. */
 export function stopwordsFor(lang: string | null): Set<string> | null {
   if (!lang) return null;
   let set = stopwordSets.get(lang);
   if (set === undefined) {
-    stopwordLists ??= createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
-    const one = (iso6393To1 as Record<string, string>)[lang];
-    const list = one ? stopwordLists[one] : undefined;
-    set = list && list.length > 0 ? new Set(list.map((w) => w.toLowerCase())) : null;
+    const list = stopwordList(lang);
+    set = list ? new Set(list.map((w) => w.toLowerCase())) : null;
     stopwordSets.set(lang, set);
   }
   return set;

@@ -14,6 +14,7 @@ import { readArc } from './arc.ts';
 import { readWacz } from './wacz.ts';
 import { isRecordStartAt, readWarc, sniffArchive, type WarcRange } from './warc.ts';
 import { archiveParts, type ArchivePart } from './parts.ts';
+import { UserError } from '../lib/errors.ts';
 
 export type { WarcRange };
 
@@ -33,8 +34,8 @@ export interface Unit {
 
 const ARCHIVE = /\.(warc|arc|wacz)(\.gz)?$/i;
 
-export class InputError extends Error {
-  override name = 'InputError';
+export class InputError extends UserError {
+  readonly code = 'ERR_INPUT';
 }
 
 /** Files under `dir`, following symbolic links (a folder of links to the inputs is common); a link loop is walked once. */

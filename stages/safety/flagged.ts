@@ -7,8 +7,8 @@
  * no spaces, and stages/lib/text.ts splits Han into single characters).
  */
 import { createRequire } from 'node:module';
-import { iso6393To1 } from 'iso-639-3';
 import { words as wordsOf } from '../lib/text.ts';
+import { toIso3 } from '../lib/language.ts';
 
 interface FlaggedList {
   words: Set<string>;
@@ -19,14 +19,12 @@ interface FlaggedList {
 }
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
-const ONE_TO_THREE = new Map(Object.entries(iso6393To1 as Record<string, string>).map(([three, one]) => [one, three]));
 
 function buildLists(): Map<string, FlaggedList> {
   const raw = createRequire(import.meta.url)('naughty-words') as Record<string, string[]>;
   const lists = new Map<string, FlaggedList>();
   for (const [key, entries] of Object.entries(raw)) {
-    const base = key.split('-')[0]!; // 'fr-CA-u-sd-caqc' joins the French list
-    const lang = base.length === 2 ? ONE_TO_THREE.get(base) : base;
+    const lang = toIso3(key); // 'fr-CA-u-sd-caqc' joins the French list
     if (!lang || !Array.isArray(entries)) continue;
     let list = lists.get(lang);
     if (!list) lists.set(lang, (list = { words: new Set(), phrases: new Map(), substrings: [] }));
