@@ -177,13 +177,20 @@ const measureKey = (cfg: CoherenceConfig) => {
 /**
  * The sources the signals come from, read when this module is loaded (with the stage's modules, before any
  * measuring): a source edited while a long eval runs must not give that run's samples the new source's key.
+ * Every file of stages/coherence but index.ts (config and fitted weights: scores are recomputed from the
+ * signals) and onnx.ts (the model scorer, not used here), and stages/lib (words, stopwords).
  */
-const MEASURE_SOURCES = ['signals.ts', 'text.ts', 'eval.ts'].map((f) => readFileSync(new URL(`../stages/coherence/${f}`, import.meta.url), 'utf8')).join('\0');
+const MEASURE_SOURCES = ['coherence', 'lib']
+  .flatMap((d) => {
+    const dir = new URL(`../stages/${d}/`, import.meta.url).pathname;
+    return readdirSync(dir).sort().filter((f) => f.endsWith('.ts') && !(d === 'coherence' && (f === 'index.ts' || f === 'onnx.ts'))).map((f) => readFileSync(join(dir, f), 'utf8'));
+  })
+  .join('\0');
 
 /**
  * sampleSet of one half and seed, cached in the OS temp dir: measuring ~11,000 documents takes minutes on the
  * shared machine, and refits or rescoring (scores are recomputed from the signal columns) need no new measure.
- * Keyed by the coherence sources the signals depend on (signals.ts, text.ts, eval.ts), the document-frequency
+ * Keyed by the sources the signals depend on (MEASURE_SOURCES), the document-frequency
  * table IN USE (currentDfTable: fit-coherence measures with the df of the fit half it has just counted, not
  * term-df.json on disk; keying by the file let a fit read samples measured with another table, and an eval
  * read samples a fit had measured with its own), the half and the seed; only with the default measure settings (else measured afresh). EVAL_NO_CACHE=1 re-measures.

@@ -10,6 +10,7 @@ import { docStage, drop, type Drop } from '../../pipeline/stage.ts';
 import { dropReason, type Rule } from '../lib/rules.ts';
 import { measureCoherence, type MeasureConfig, type SegmentEmbeddings } from './signals.ts';
 import type { ClipModelConfig, ClipScorer } from './onnx.ts';
+import { currentDfTable } from './text.ts';
 
 export interface CoherenceConfig extends MeasureConfig {
   /** Drop a document whose coherence_score is below this (reason low_coherence); 0 turns it off. */
@@ -55,27 +56,28 @@ export const coherenceDefaults: CoherenceConfig = {
   // of the eval pages (1431 pages of the ../shared/corpus/html dev collection with >= 8 paragraphs, split by site),
   // one corrupted version per kind; text = the minimum of one detector per fault (splice, alternating, order), each
   // calibrated over the fit originals; combine and bias offsets (splice 0.5, alternating 0.5, order 0.5, images 1) by the mean AUC
-  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.711, splice 25% 0.841, splice 50% 0.896, alternating 0.935, shuffled 0.842, img swap 0.914, img swap no-alt 0.857, img reorder 0.541)
+  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.714, splice 25% 0.846, splice 50% 0.901, alternating 0.935, shuffled 0.842, img swap 0.915, img swap no-alt 0.858, img reorder 0.542)
   score: {
     text: [
       {
         name: "splice",
-        bias: 2.7531,
+        bias: 2.7539,
         weights: {
-          coh_text_split: 0.7397,
-          coh_text_order: 0.0769,
-          coh_text_pair: 0.1915,
-          coh_text_pair_low: -1.0178,
-          coh_text_alternation: -1.6087,
-          coh_text_rest: -1.2413,
-          coh_text_rest_low: 5.3345,
-          coh_text_bisect: -0.7025,
-          coh_text_split_idf: 1.1709,
-          coh_text_split_inner: 0.9529,
-          coh_text_block_novel: -2.9791,
-          coh_text_next_rank: -0.7762,
-          coh_text_title_lead: 0.5413,
-          coh_text_title_share: -0.2366
+          coh_text_split: 0.6791,
+          coh_text_order: 0.3128,
+          coh_text_pair: 0.1167,
+          coh_text_pair_low: -1.019,
+          coh_text_alternation: -1.3193,
+          coh_text_rest: -1.0122,
+          coh_text_rest_low: 5.3306,
+          coh_text_bisect: -0.7236,
+          coh_text_split_idf: 1.1789,
+          coh_text_split_inner: 0.8403,
+          coh_text_block_novel: -3.0567,
+          coh_text_next_rank: -0.6701,
+          coh_text_title_lead: 0.5485,
+          coh_text_title_share: -0.2703,
+          coh_text_block_style: -0.0397
         },
         fill: {
           coh_text_split: 0.7372,
@@ -85,33 +87,35 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_alternation: -0.0261,
           coh_text_rest: 0.2399,
           coh_text_rest_low: 0.0579,
-          coh_text_bisect: 0.5184,
+          coh_text_bisect: 0.5176,
           coh_text_split_idf: 0.7066,
           coh_text_split_inner: 0.7311,
           coh_text_block_novel: 0.6692,
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
-          coh_text_title_share: 0.5556
+          coh_text_title_share: 0.5556,
+          coh_text_block_style: 1.2786
         }
       },
       {
         name: "alternating",
-        bias: -2.4479,
+        bias: -2.4818,
         weights: {
-          coh_text_split: 0.0357,
-          coh_text_order: -0.9493,
-          coh_text_pair: 1.5541,
-          coh_text_pair_low: -4.8302,
-          coh_text_alternation: -3.0427,
-          coh_text_rest: 2.5789,
-          coh_text_rest_low: 5.027,
-          coh_text_bisect: 1.3638,
-          coh_text_split_idf: -0.4013,
-          coh_text_split_inner: -0.3833,
-          coh_text_block_novel: 0.266,
-          coh_text_next_rank: 5.3514,
-          coh_text_title_lead: 0.1577,
-          coh_text_title_share: 1.0649
+          coh_text_split: 0.0611,
+          coh_text_order: -0.9861,
+          coh_text_pair: 1.5636,
+          coh_text_pair_low: -4.8174,
+          coh_text_alternation: -3.0692,
+          coh_text_rest: 2.5319,
+          coh_text_rest_low: 5.0276,
+          coh_text_bisect: 1.3644,
+          coh_text_split_idf: -0.4039,
+          coh_text_split_inner: -0.369,
+          coh_text_block_novel: 0.2946,
+          coh_text_next_rank: 5.3322,
+          coh_text_title_lead: 0.1624,
+          coh_text_title_share: 1.0668,
+          coh_text_block_style: 0.0151
         },
         fill: {
           coh_text_split: 0.7372,
@@ -121,33 +125,35 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_alternation: -0.0261,
           coh_text_rest: 0.2399,
           coh_text_rest_low: 0.0579,
-          coh_text_bisect: 0.5184,
+          coh_text_bisect: 0.5176,
           coh_text_split_idf: 0.7066,
           coh_text_split_inner: 0.7311,
           coh_text_block_novel: 0.6692,
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
-          coh_text_title_share: 0.5556
+          coh_text_title_share: 0.5556,
+          coh_text_block_style: 1.2786
         }
       },
       {
         name: "order",
-        bias: -5.3814,
+        bias: -5.3821,
         weights: {
-          coh_text_split: -0.0742,
-          coh_text_order: 4.1439,
-          coh_text_pair: 1.6823,
-          coh_text_pair_low: -0.117,
-          coh_text_alternation: 3.1895,
-          coh_text_rest: 0.2459,
-          coh_text_rest_low: 0.2654,
-          coh_text_bisect: 0.3343,
-          coh_text_split_idf: -0.6703,
-          coh_text_split_inner: -0.5153,
-          coh_text_block_novel: 0.5171,
-          coh_text_next_rank: 5.7054,
-          coh_text_title_lead: 1.8465,
-          coh_text_title_share: -0.2094
+          coh_text_split: -0.0357,
+          coh_text_order: 4.053,
+          coh_text_pair: 1.6648,
+          coh_text_pair_low: -0.1115,
+          coh_text_alternation: 3.1048,
+          coh_text_rest: 0.2084,
+          coh_text_rest_low: 0.2956,
+          coh_text_bisect: 0.3401,
+          coh_text_split_idf: -0.6597,
+          coh_text_split_inner: -0.4712,
+          coh_text_block_novel: 0.5639,
+          coh_text_next_rank: 5.5831,
+          coh_text_title_lead: 1.8198,
+          coh_text_title_share: -0.2045,
+          coh_text_block_style: 0.0335
         },
         fill: {
           coh_text_split: 0.7372,
@@ -157,13 +163,14 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_alternation: -0.0261,
           coh_text_rest: 0.2399,
           coh_text_rest_low: 0.0579,
-          coh_text_bisect: 0.5184,
+          coh_text_bisect: 0.5176,
           coh_text_split_idf: 0.7066,
           coh_text_split_inner: 0.7311,
           coh_text_block_novel: 0.6692,
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
-          coh_text_title_share: 0.5556
+          coh_text_title_share: 0.5556,
+          coh_text_block_style: 1.2786
         }
       }
     ],
@@ -248,6 +255,7 @@ export const coherenceColumns: ColumnSpec[] = [
   col('coh_text_next_rank', 'DOUBLE', 'Mean rank (0..1) of each paragraph\'s neighbour among the paragraphs two or more away, by idf cosine: ~0.5 when shuffled, low when every other paragraph is foreign.'),
   col('coh_text_title_lead', 'DOUBLE', 'Rank (0..1) of the best of the first two paragraphs by idf cosine with the title among the others: the lead comes first in written text.'),
   col('coh_text_title_share', 'DOUBLE', 'Share of judged paragraphs sharing any idf-weighted word with the title.'),
+  col('coh_text_block_style', 'DOUBLE', 'Style contrast of the coh_text_split_inner block with the other judged paragraphs (paragraph and word length, capitals, digits, curly quotes, commas): mean squared t statistic; high when the block is written differently.'),
   col('coh_unscored', 'VARCHAR', 'Why coherence_score is NULL: no_prose (no text segment with >= minContentWords content words), one_paragraph (a single judged paragraph and no image); NULL when scored.'),
   col('coh_dropped_paragraphs', 'INTEGER', 'Stray paragraphs removed from this document by the coherence stage.'),
   col('coh_dropped_images', 'INTEGER', 'Unanchored images removed from this document by the coherence stage.'),
@@ -296,6 +304,8 @@ export const coherenceStage = docStage<Doc, Doc, { coherence: CoherenceConfig }>
   columns: coherenceColumns,
   rules: (config) => coherenceRules(config.coherence),
   async open(config) {
+    // The document frequencies (term-df.json, 16,929 terms) load here, not inside the first document's measure.
+    currentDfTable();
     if (config.coherence.model && !scorer) {
       const { ClipScorer } = await import('./onnx.ts'); // onnxruntime loads only when a model is configured
       scorer = await ClipScorer.open(config.coherence.model);
