@@ -233,7 +233,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const stop = stopwordsFor(doc.lang);
   // The document's terms as integer ids (text segments and title): every vector below is over them.
   const vocab = new Vocabulary();
-  const tokenIds = segs.map((s) => (s.kind === 'text' && s.text ? vocab.ids(contentWords(s.text, s.lang ? stopwordsFor(s.lang) : stop)) : null));
+  const tokenIds = segs.map((s) => (s.kind === 'text' && s.text ? vocab.ids(contentWords(s.text, s.lang ? stopwordsOf(s.lang) : stop)) : null));
   const titleIds = doc.title ? vocab.ids(contentWords(doc.title, stop)) : [];
   vocab.seal();
   const vectors: IdVector[] = tokenIds.map((t) => (t ? vocab.vector(t) : EMPTY_IDS));
@@ -579,12 +579,8 @@ export function sameOwner(pageSite: string, imageUrl: string | null | undefined)
   if (!site || !pageSite) return false;
   if (site === pageSite) return true;
   const name = (d: string) => d.split('.')[0]!;
-  let host = '';
-  try {
-    host = new URL(imageUrl!).hostname;
-  } catch {
-    return false;
-  }
+  const host = hostOf(imageUrl!);
+  if (host === null) return false;
   const a = name(pageSite);
   const b = name(site);
   return (a.length >= 4 && host.includes(a)) || (b.length >= 4 && pageSite.includes(b));
@@ -654,14 +650,41 @@ export function spectralNormalizedCut(sims: Float64Array[], cfg: Pick<MeasureCon
   return Number.isFinite(best) ? best : null;
 }
 
+/**
+ * The host name of a URL (null when it does not parse), memoised: an image URL is parsed for its site, its
+ * owner and its page's site, and the same logos and CDN paths recur page after page. Bounded (starts over).
+ */
+const hosts = new Map<string, string | null>();
+function hostOf(url: string): string | null {
+  let host = hosts.get(url);
+  if (host === undefined) {
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      host = null;
+    }
+    if (hosts.size >= 4096) hosts.clear();
+    hosts.set(url, host);
+  }
+  return host;
+}
+
+/** Stopwords per language code, memoised here (stopwordsFor maps the code each call): a page's segments each carry their language. */
+const stopwordSets = new Map<string, Set<string>>();
+function stopwordsOf(lang: string): Set<string> {
+  let set = stopwordSets.get(lang);
+  if (!set) {
+    if (stopwordSets.size >= 1024) stopwordSets.clear(); // language tags of pages are free text
+    stopwordSets.set(lang, (set = stopwordsFor(lang)));
+  }
+  return set;
+}
+
 /** Registrable-ish domain of an image URL ("i2.wp.com" -> "wp.com", "static.bbc.co.uk" -> "bbc.co.uk"). */
 export function imageSite(url: string | null | undefined): string {
-  let host: string;
-  try {
-    host = new URL(url ?? '').hostname.toLowerCase();
-  } catch {
-    return '';
-  }
+  const raw = hostOf(url ?? '');
+  if (raw === null) return '';
+  const host = raw.toLowerCase();
   const labels = host.split('.');
   if (/^[\d.]+$/.test(host) || labels.length <= 2) return host;
   const n = labels.length;
