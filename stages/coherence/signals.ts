@@ -682,7 +682,18 @@ function stopwordsOf(lang: string): Set<string> {
 
 /** Registrable-ish domain of an image URL ("i2.wp.com" -> "wp.com", "static.bbc.co.uk" -> "bbc.co.uk"). */
 export function imageSite(url: string | null | undefined): string {
-  const raw = hostOf(url ?? '');
+  const key = url ?? '';
+  let site = siteMemo.get(key);
+  if (site === undefined) {
+    site = siteOfHost(hostOf(key));
+    if (siteMemo.size >= 4096) siteMemo.clear();
+    siteMemo.set(key, site);
+  }
+  return site;
+}
+/** imageSite per URL, memoised as hostOf is (bounded). */
+const siteMemo = new Map<string, string>();
+function siteOfHost(raw: string | null): string {
   if (raw === null) return '';
   const host = raw.toLowerCase();
   const labels = host.split('.');
