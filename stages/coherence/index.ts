@@ -56,28 +56,28 @@ export const coherenceDefaults: CoherenceConfig = {
   // of the eval pages (1431 pages of the ../shared/corpus/html dev collection with >= 8 paragraphs, split by site),
   // one corrupted version per kind; text = the minimum of one detector per fault (splice, alternating, order), each
   // calibrated over the fit originals; combine and bias offsets (splice 0.5, alternating 0.5, order 0.5, images 1) by the mean AUC
-  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.714, splice 25% 0.846, splice 50% 0.901, alternating 0.935, shuffled 0.842, img swap 0.915, img swap no-alt 0.858, img reorder 0.542)
+  // over corruption families on the fit half. Check half (seed 1): splice 10% 0.716, splice 25% 0.848, splice 50% 0.904, alternating 0.935, shuffled 0.842, img swap 0.915, img swap no-alt 0.858, img reorder 0.542)
   score: {
     text: [
       {
         name: "splice",
-        bias: 2.7539,
+        bias: 2.7352,
         weights: {
-          coh_text_split: 0.6791,
-          coh_text_order: 0.3128,
-          coh_text_pair: 0.1167,
-          coh_text_pair_low: -1.019,
-          coh_text_alternation: -1.3193,
-          coh_text_rest: -1.0122,
-          coh_text_rest_low: 5.3306,
-          coh_text_bisect: -0.7236,
-          coh_text_split_idf: 1.1789,
-          coh_text_split_inner: 0.8403,
-          coh_text_block_novel: -3.0567,
-          coh_text_next_rank: -0.6701,
-          coh_text_title_lead: 0.5485,
-          coh_text_title_share: -0.2703,
-          coh_text_block_style: -0.0397
+          coh_text_split: 0.6724,
+          coh_text_order: 0.3688,
+          coh_text_pair: 0.0823,
+          coh_text_pair_low: -0.9965,
+          coh_text_alternation: -1.2185,
+          coh_text_rest: -0.9657,
+          coh_text_rest_low: 5.3274,
+          coh_text_bisect: -0.7327,
+          coh_text_split_idf: 1.1796,
+          coh_text_split_inner: 0.8123,
+          coh_text_block_novel: -3.0873,
+          coh_text_next_rank: -0.6062,
+          coh_text_title_lead: 0.5552,
+          coh_text_title_share: -0.2846,
+          coh_text_block_style: -0.0463
         },
         fill: {
           coh_text_split: 0.7372,
@@ -94,28 +94,28 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
           coh_text_title_share: 0.5556,
-          coh_text_block_style: 1.2786
+          coh_text_block_style: 1.2452
         }
       },
       {
         name: "alternating",
-        bias: -2.4818,
+        bias: -2.4709,
         weights: {
-          coh_text_split: 0.0611,
-          coh_text_order: -0.9861,
-          coh_text_pair: 1.5636,
-          coh_text_pair_low: -4.8174,
-          coh_text_alternation: -3.0692,
-          coh_text_rest: 2.5319,
-          coh_text_rest_low: 5.0276,
-          coh_text_bisect: 1.3644,
-          coh_text_split_idf: -0.4039,
-          coh_text_split_inner: -0.369,
-          coh_text_block_novel: 0.2946,
-          coh_text_next_rank: 5.3322,
-          coh_text_title_lead: 0.1624,
-          coh_text_title_share: 1.0668,
-          coh_text_block_style: 0.0151
+          coh_text_split: 0.059,
+          coh_text_order: -0.986,
+          coh_text_pair: 1.5621,
+          coh_text_pair_low: -4.8155,
+          coh_text_alternation: -3.071,
+          coh_text_rest: 2.5377,
+          coh_text_rest_low: 5.0266,
+          coh_text_bisect: 1.365,
+          coh_text_split_idf: -0.4044,
+          coh_text_split_inner: -0.3721,
+          coh_text_block_novel: 0.291,
+          coh_text_next_rank: 5.3296,
+          coh_text_title_lead: 0.1616,
+          coh_text_title_share: 1.0665,
+          coh_text_block_style: 0.0133
         },
         fill: {
           coh_text_split: 0.7372,
@@ -132,28 +132,28 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
           coh_text_title_share: 0.5556,
-          coh_text_block_style: 1.2786
+          coh_text_block_style: 1.2452
         }
       },
       {
         name: "order",
-        bias: -5.3821,
+        bias: -5.3539,
         weights: {
-          coh_text_split: -0.0357,
-          coh_text_order: 4.053,
-          coh_text_pair: 1.6648,
-          coh_text_pair_low: -0.1115,
-          coh_text_alternation: 3.1048,
-          coh_text_rest: 0.2084,
-          coh_text_rest_low: 0.2956,
-          coh_text_bisect: 0.3401,
-          coh_text_split_idf: -0.6597,
-          coh_text_split_inner: -0.4712,
-          coh_text_block_novel: 0.5639,
-          coh_text_next_rank: 5.5831,
-          coh_text_title_lead: 1.8198,
-          coh_text_title_share: -0.2045,
-          coh_text_block_style: 0.0335
+          coh_text_split: -0.0285,
+          coh_text_order: 4.031,
+          coh_text_pair: 1.6519,
+          coh_text_pair_low: -0.1039,
+          coh_text_alternation: 3.0852,
+          coh_text_rest: 0.2068,
+          coh_text_rest_low: 0.3029,
+          coh_text_bisect: 0.343,
+          coh_text_split_idf: -0.6612,
+          coh_text_split_inner: -0.4674,
+          coh_text_block_novel: 0.5675,
+          coh_text_next_rank: 5.5461,
+          coh_text_title_lead: 1.8102,
+          coh_text_title_share: -0.2051,
+          coh_text_block_style: 0.038
         },
         fill: {
           coh_text_split: 0.7372,
@@ -170,7 +170,7 @@ export const coherenceDefaults: CoherenceConfig = {
           coh_text_next_rank: 0.6155,
           coh_text_title_lead: 1,
           coh_text_title_share: 0.5556,
-          coh_text_block_style: 1.2786
+          coh_text_block_style: 1.2452
         }
       }
     ],
@@ -255,7 +255,7 @@ export const coherenceColumns: ColumnSpec[] = [
   col('coh_text_next_rank', 'DOUBLE', 'Mean rank (0..1) of each paragraph\'s neighbour among the paragraphs two or more away, by idf cosine: ~0.5 when shuffled, low when every other paragraph is foreign.'),
   col('coh_text_title_lead', 'DOUBLE', 'Rank (0..1) of the best of the first two paragraphs by idf cosine with the title among the others: the lead comes first in written text.'),
   col('coh_text_title_share', 'DOUBLE', 'Share of judged paragraphs sharing any idf-weighted word with the title.'),
-  col('coh_text_block_style', 'DOUBLE', 'Style contrast of the coh_text_split_inner block with the other judged paragraphs (paragraph and word length, capitals, digits, curly quotes, commas): mean squared t statistic; high when the block is written differently.'),
+  col('coh_text_block_style', 'DOUBLE', 'Style contrast of the coh_text_split_inner block with the other judged paragraphs (paragraph and word length, capitals, digits, curly quotes, commas, not a <p>): mean squared t statistic; high when the block is written differently.'),
   col('coh_unscored', 'VARCHAR', 'Why coherence_score is NULL: no_prose (no text segment with >= minContentWords content words), one_paragraph (a single judged paragraph and no image); NULL when scored.'),
   col('coh_dropped_paragraphs', 'INTEGER', 'Stray paragraphs removed from this document by the coherence stage.'),
   col('coh_dropped_images', 'INTEGER', 'Unanchored images removed from this document by the coherence stage.'),

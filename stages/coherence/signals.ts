@@ -354,9 +354,9 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     textBlockNovel = all > 0 ? novel / all : null;
   }
   // That block's style against the rest of the judged paragraphs (style.ts): a pasted passage keeps the
-  // habits of the page it came from (paragraph and word length, capitals, figures, quotes, commas).
+  // habits of the page it came from (paragraph and word length, capitals, figures, quotes, commas, markup).
   const textBlockStyle = innerCut.block
-    ? styleContrast(judged.map((i) => styleOf(segs[i]!.text!)), innerCut.block[0] - (titleIdf ? 1 : 0), innerCut.block[1] - (titleIdf ? 1 : 0))
+    ? styleContrast(judged.map((i) => styleOf(segs[i]!.text!, segs[i]!.tag)), innerCut.block[0] - (titleIdf ? 1 : 0), innerCut.block[1] - (titleIdf ? 1 : 0))
     : null;
   // Order and local cohesion: where does a paragraph's next neighbour rank among all the paragraphs
   // two or more away, by similarity? Written text puts it high; shuffled text anywhere (0.5); an

@@ -1,12 +1,16 @@
 /**
  * How a paragraph is written, apart from what it says: a passage pasted from another page keeps its own
- * habits (paragraph and word length, capitals, figures, typographic or straight quotes, commas). One pass
+ * habits (paragraph and word length, capitals, figures, typographic or straight quotes, commas, markup). One pass
  * over the characters. Used by coh_text_block_style: the block the idf cut finds, against the rest.
  */
-export const STYLE_FEATURES = 6;
+export const STYLE_FEATURES = 7;
 
-/** [log words, mean word length, capitalised-word share, digit share, curly-quote share, commas per word]. */
-export function styleOf(text: string): number[] {
+/**
+ * [log words, mean word length, capitalised-word share, digit share, curly-quote share, commas per word, not a
+ * <p>]: the last is the element the extractor took it from (a list item, a table cell or a heading among
+ * paragraphs; 0 when unknown).
+ */
+export function styleOf(text: string, tag?: string | null): number[] {
   // Counts: words, capitalised words, letters, digits, curly quotes, straight quotes, commas.
   let [words, caps, letters, digits, curly, straight, commas] = [0, 0, 0, 0, 0, 0, 0];
   let inWord = false;
@@ -30,7 +34,7 @@ export function styleOf(text: string): number[] {
     }
   }
   const w = Math.max(1, words);
-  return [Math.log(1 + words), (letters + digits) / w, caps / w, digits / Math.max(1, letters + digits), (curly + 0.5) / (curly + straight + 1), commas / w];
+  return [Math.log(1 + words), (letters + digits) / w, caps / w, digits / Math.max(1, letters + digits), (curly + 0.5) / (curly + straight + 1), commas / w, tag === 'p' || !tag ? 0 : 1];
 }
 
 /**
