@@ -228,7 +228,26 @@ const looksLikeFileName = (alt: string) => /^\S+$/.test(alt.trim()) && /\.[a-z]{
 
 const isCaption = (seg: Segment | undefined) => !!seg && seg.kind === 'text' && (seg.tag === 'figcaption' || seg.tag === 'caption');
 
-export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbeddings): CoherenceMeasurement {
+/** A document's terms as integer ids (text segments and title): what the text and alignment measures are over. */
+interface DocTerms {
+  segs: Segment[];
+  stop: Set<string>;
+  vocab: Vocabulary;
+  vectors: IdVector[];
+  /** Text segments with content words, and those judged (enough content words, not code). */
+  textIdx: number[];
+  judged: number[];
+  titleIds: number[];
+}
+
+/** A judged paragraph's best link (local context before or after, or the rest of the document). */
+interface ParagraphLink {
+  index: number;
+  link: number;
+  contentWords: number;
+}
+
+function docTerms(doc: Doc, cfg: MeasureConfig): DocTerms {
   const segs = doc.segments;
   const stop = stopwordsFor(doc.lang);
   // The document's terms as integer ids (text segments and title): every vector below is over them.
@@ -240,13 +259,22 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   const textIdx = segs.flatMap((s, i) => (s.kind === 'text' && vectors[i]!.ids.length > 0 ? [i] : []));
   // Code blocks are not prose: they neither develop the text nor break it.
   const judged = textIdx.filter((i) => vectors[i]!.ids.length >= cfg.minContentWords && segs[i]!.tag !== 'pre');
+  return { segs, stop, vocab, vectors, textIdx, judged, titleIds };
+}
 
+/**
+ * Text development: local cohesion, order and splits of the paragraphs, raw and idf-weighted, and the block
+ * the idf cut finds (its novelty and style). Also the text centroid (the alignment reads the document's
+ * words from it) and each judged paragraph's best link (straySegments).
+ */
+function textDevelopment(d: DocTerms, cfg: MeasureConfig): { columns: Partial<CoherenceSignals>; centroid: IdVector; links: ParagraphLink[] } {
+  const { segs, vocab, vectors, textIdx, judged, titleIds } = d;
   // ---- text development ----
   const centroid = vocab.sum(textIdx.map((i) => vectors[i]!));
   const centSims = vocab.leaveOneOut(judged.map((i) => vectors[i]!), centroid);
   const adjacent: number[] = [];
   const centroidSims: number[] = [];
-  const strayParagraphs: { index: number; contentWords: number }[] = [];
+  const links: ParagraphLink[] = [];
   let unconnected = 0;
   let orderWins = 0;
   let orderTrials = 0;
@@ -285,7 +313,7 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     if (centSim !== null) centroidSims.push(centSim);
     const link = Math.max(prevSim ?? 0, nextSim ?? 0, centSim ?? 0);
     if (textIdx.length > 1 && link < cfg.linkMin) unconnected++;
-    if (textIdx.length > 1 && link === 0) strayParagraphs.push({ index: i, contentWords: v.ids.length });
+    links.push({ index: i, link, contentWords: v.ids.length });
   }
   let drift: number | null = null;
   if (judged.length >= 4) {
@@ -390,7 +418,42 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     }
     textTitleShare = ts.filter((x) => x > 0).length / nJ;
   }
+  return {
+    centroid,
+    links,
+    columns: {
+      coh_text_segments: judged.length,
+      coh_text_adjacent: round(textAdjacent),
+      coh_text_centroid: round(textCentroid),
+      coh_text_drift: round(drift),
+      coh_text_unconnected: round(textUnconnected),
+      coh_text_split: round(textSplit),
+      coh_text_order: round(textOrder),
+      coh_text_pair: round(textPair),
+      coh_text_pair_low: round(textPairLow),
+      coh_text_alternation: round(textAlternation),
+      coh_text_rest: round(textRest),
+      coh_text_rest_low: round(textRestLow),
+      coh_text_bisect: round(textBisect),
+      coh_text_split_idf: round(textSplitIdf),
+      coh_text_split_inner: round(innerCut.inner),
+      coh_text_block_novel: round(textBlockNovel),
+      coh_text_next_rank: round(textNextRank),
+      coh_text_title_lead: round(textTitleLead),
+      coh_text_title_share: round(textTitleShare),
+      coh_text_block_style: round(textBlockStyle),
+    },
+  };
+}
 
+/** Judged paragraphs that share no content word with anything around them or in the document. */
+function straySegments(d: DocTerms, links: ParagraphLink[]): { index: number; contentWords: number }[] {
+  return d.textIdx.length > 1 ? links.filter((l) => l.link === 0).map(({ index, contentWords }) => ({ index, contentWords })) : [];
+}
+
+/** Image-sequence consistency: visual features of neighbouring images, outliers, image sites, model cosines. */
+function imageSequence(d: DocTerms, cfg: MeasureConfig, emb?: SegmentEmbeddings): { columns: Partial<CoherenceSignals>; imageIdx: number[] } {
+  const { segs } = d;
   // ---- image-sequence consistency ----
   const imageIdx = segs.flatMap((s, i) => (s.kind === 'image' ? [i] : []));
   const visual: { index: number; f: VisualFeatures }[] = [];
@@ -431,7 +494,33 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
     }
     imageSites = 1 - Math.max(...sites.values()) / imageIdx.length;
   }
+  let modelImageImage: number | null = null;
+  if (emb) {
+    const embedded = imageIdx.filter((i) => emb.image.has(i));
+    modelImageImage = mean(embedded.slice(1).map((i, k) => dot(emb.image.get(embedded[k]!)!, emb.image.get(i)!)));
+  }
+  return {
+    imageIdx,
+    columns: {
+      coh_images: imageIdx.length,
+      coh_image_adjacent: round(imageAdjacent),
+      coh_image_outliers: round(imageOutliers),
+      coh_image_sites: round(imageSites),
+      coh_model_image_image: round(modelImageImage),
+    },
+  };
+}
 
+/** Image-text alignment: each image's own words (alt, title, file name) found beside it or in the document. */
+function imageTextAlignment(
+  doc: Doc,
+  d: DocTerms,
+  imageIdx: number[],
+  centroid: IdVector,
+  cfg: MeasureConfig,
+  emb?: SegmentEmbeddings,
+): { columns: Partial<CoherenceSignals>; unanchoredImages: { index: number; textDistance: number }[] } {
+  const { segs, stop, vocab, vectors, textIdx } = d;
   // ---- image-text alignment ----
   const docVocab = new Set<string>(centroid.ids.map((id) => vocab.terms[id]!));
   if (doc.title) for (const w of contentWords(doc.title, stop)) docVocab.add(w);
@@ -501,56 +590,38 @@ export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbe
   // a document whose only anchor is one cryptic file-name word is not judged on it.
   const wsumA = weighted.reduce((s, [, w]) => s + w, 0);
   const alignWeighted = imageIdx.length === 0 ? null : (weighted.reduce((s, [a, w]) => s + a * w, 0) + cfg.anchorPrior) / (wsumA + cfg.anchorPrior);
-
-
-  let modelImageImage: number | null = null;
-  if (emb) {
-    const embedded = imageIdx.filter((i) => emb.image.has(i));
-    modelImageImage = mean(embedded.slice(1).map((i, k) => dot(emb.image.get(embedded[k]!)!, emb.image.get(i)!)));
-  }
-
-  const signals: CoherenceSignals = {
-      coherence_score: null,
-      coh_text_score: null,
-      coh_image_score: null,
-      coh_align_score: null,
-      coh_text_segments: judged.length,
-      coh_text_adjacent: round(textAdjacent),
-      coh_text_centroid: round(textCentroid),
-      coh_text_drift: round(drift),
-      coh_text_unconnected: round(textUnconnected),
-      coh_text_split: round(textSplit),
-      coh_text_order: round(textOrder),
-      coh_images: imageIdx.length,
-      coh_image_adjacent: round(imageAdjacent),
-      coh_image_outliers: round(imageOutliers),
+  return {
+    unanchoredImages,
+    columns: {
       coh_align_anchor: round(alignAnchor),
       coh_align_text_distance: round(alignDistance),
       coh_align_unanchored: round(alignUnanchored),
       coh_align_weighted: round(alignWeighted),
-      coh_image_sites: round(imageSites),
       coh_model_image_text: round(mean(modelAlign)),
-      coh_model_image_image: round(modelImageImage),
-      coh_text_pair: round(textPair),
-      coh_text_pair_low: round(textPairLow),
-      coh_text_alternation: round(textAlternation),
-      coh_text_rest: round(textRest),
-      coh_text_rest_low: round(textRestLow),
-      coh_text_bisect: round(textBisect),
       coh_align_idf: round(mean(idfAnchors)),
       coh_align_local: round(mean(localShares)),
       coh_image_host: round(imageHost),
-      coh_text_split_idf: round(textSplitIdf),
-      coh_text_split_inner: round(innerCut.inner),
-      coh_text_block_novel: round(textBlockNovel),
-      coh_text_next_rank: round(textNextRank),
-      coh_text_title_lead: round(textTitleLead),
-      coh_text_title_share: round(textTitleShare),
-      coh_text_block_style: round(textBlockStyle),
-      coh_unscored: null,
+    },
   };
-  scorePerspectives(signals, cfg, imageIdx.length > 0);
-  return { signals, strayParagraphs, unanchoredImages };
+}
+
+export function measureCoherence(doc: Doc, cfg: MeasureConfig, emb?: SegmentEmbeddings): CoherenceMeasurement {
+  const d = docTerms(doc, cfg);
+  const text = textDevelopment(d, cfg);
+  const images = imageSequence(d, cfg, emb);
+  const alignment = imageTextAlignment(doc, d, images.imageIdx, text.centroid, cfg, emb);
+  const signals = {
+    coherence_score: null,
+    coh_text_score: null,
+    coh_image_score: null,
+    coh_align_score: null,
+    ...text.columns,
+    ...images.columns,
+    ...alignment.columns,
+    coh_unscored: null,
+  } as CoherenceSignals;
+  scorePerspectives(signals, cfg, images.imageIdx.length > 0);
+  return { signals, strayParagraphs: straySegments(d, text.links), unanchoredImages: alignment.unanchoredImages };
 }
 
 /**
