@@ -22,6 +22,7 @@ import { WARCParser, records } from '../stages/lib/warc-parser.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { halfOf, sampleSet, siteOf, type EvalPage, type Sample } from '../stages/coherence/eval.ts';
 import { coherenceDefaults, type CoherenceConfig } from '../stages/coherence/index.ts';
+import { currentDfTable } from '../stages/coherence/text.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
 export const CORPUS = sharedCorpus();
@@ -174,15 +175,30 @@ const measureKey = (cfg: CoherenceConfig) => {
 };
 
 /**
+ * The sources the signals come from, read when this module is loaded (with the stage's modules, before any
+ * measuring): a source edited while a long eval runs must not give that run's samples the new source's key.
+ * Every file of stages/coherence but index.ts (config and fitted weights: scores are recomputed from the
+ * signals) and onnx.ts (the model scorer, not used here), and stages/lib (words, stopwords).
+ */
+const MEASURE_SOURCES = ['coherence', 'lib']
+  .flatMap((d) => {
+    const dir = new URL(`../stages/${d}/`, import.meta.url).pathname;
+    return readdirSync(dir).sort().filter((f) => f.endsWith('.ts') && !(d === 'coherence' && (f === 'index.ts' || f === 'onnx.ts'))).map((f) => readFileSync(join(dir, f), 'utf8'));
+  })
+  .join('\0');
+
+/**
  * sampleSet of one half and seed, cached in the OS temp dir: measuring ~11,000 documents takes minutes on the
  * shared machine, and refits or rescoring (scores are recomputed from the signal columns) need no new measure.
- * Keyed by the coherence sources the signals depend on (signals.ts, text.ts, eval.ts, term-df.json), the half
- * and the seed; only with the default measure settings (else measured afresh). EVAL_NO_CACHE=1 re-measures.
+ * Keyed by the sources the signals depend on (MEASURE_SOURCES), the document-frequency
+ * table IN USE (currentDfTable: fit-coherence measures with the df of the fit half it has just counted, not
+ * term-df.json on disk; keying by the file let a fit read samples measured with another table, and an eval
+ * read samples a fit had measured with its own), the half and the seed; only with the default measure settings (else measured afresh). EVAL_NO_CACHE=1 re-measures.
  */
 export function halfSamples(all: LoadedPage[], half: 'fit' | 'check' | 'all', seed: number, cfg: CoherenceConfig): Sample[] {
   const pages = all.filter((p) => half === 'all' || p.half === half);
-  const h = createHash('sha256');
-  for (const f of ['signals.ts', 'text.ts', 'eval.ts', 'term-df.json']) h.update(readFileSync(new URL(`../stages/coherence/${f}`, import.meta.url)));
+  const h = createHash('sha256').update(MEASURE_SOURCES);
+  h.update(JSON.stringify(currentDfTable()));
   const dir = join(tmpdir(), 'coh');
   const file = join(dir, `samples-${h.digest('hex').slice(0, 10)}-${half}-${seed}.json.gz`);
   const cacheable = !process.env.EVAL_NO_CACHE && measureKey(cfg) === measureKey(coherenceDefaults);

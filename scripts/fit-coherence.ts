@@ -26,7 +26,7 @@ type Key = keyof CoherenceSignals;
 
 const TEXT_FEATURES = (process.env.FIT_TEXT_FEATURES ??
   'coh_text_split,coh_text_order,coh_text_pair,coh_text_pair_low,coh_text_alternation,coh_text_rest,coh_text_rest_low,coh_text_bisect,' +
-  'coh_text_split_idf,coh_text_split_inner,coh_text_block_novel,coh_text_next_rank,coh_text_title_lead,coh_text_title_share').split(',') as Key[];
+  'coh_text_split_idf,coh_text_split_inner,coh_text_block_novel,coh_text_next_rank,coh_text_title_lead,coh_text_title_share,coh_text_block_style').split(',') as Key[];
 
 /**
  * One detector per kind of fault, each a logistic model over all the text signals fit against its own

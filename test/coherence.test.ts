@@ -10,7 +10,7 @@ import type { Doc, Segment } from '../schemas/doc.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { applyCoherence, coherenceColumns, coherenceDefaults, coherenceStage, type CoherenceConfig } from '../stages/coherence/index.ts';
 import { fileNameText, imageSite, logisticScore, measureCoherence, minBlockNormalizedCut } from '../stages/coherence/signals.ts';
-import { contentWords, cosine, cosineMatrix, stopwordsFor, termVector } from '../stages/coherence/text.ts';
+import { contentWords, cosine, cosineMatrix, currentDfTable, idf, stopwordsFor, termVector, useDfTable } from '../stages/coherence/text.ts';
 import { dictionaryWords as words } from '../stages/lib/text.ts';
 import fc from 'fast-check';
 import { visualFeatures, visualSimilarity } from '../stages/coherence/visual.ts';
@@ -122,6 +122,31 @@ describe('visual similarity', () => {
   it('ignores malformed features instead of failing', () => {
     expect(visualFeatures(image('http://x/a.jpg', null, { visual: { phash: 'xyz', colorHist: [1, 2] } }))).toBeNull();
     expect(visualFeatures(image('http://x/a.jpg'))).toBeNull();
+  });
+});
+
+describe('idf weights', () => {
+  it('weigh words named like Object.prototype members as any rare word (a plain-object lookup made them NaN)', () => {
+    const rare = idf('zzqxrare');
+    for (const w of ['constructor', '__proto__', 'tostring', 'valueof', 'hasownproperty']) expect(idf(w), w).toBe(rare);
+    const doc = realPage('guardian-1');
+    const text = doc.segments.filter((s) => s.kind === 'text');
+    for (const s of text) s.text = `${s.text} constructor`;
+    const m = measureCoherence(doc, coherenceDefaults).signals;
+    for (const [k, v] of Object.entries(m)) if (typeof v === 'number') expect(Number.isFinite(v), k).toBe(true);
+  });
+
+  it('follow the table in use, and say which one it is (the eval caches samples by it)', () => {
+    const shipped = currentDfTable();
+    try {
+      useDfTable({ pages: 99, minDf: 3, df: { river: 9 } });
+      expect(currentDfTable().pages).toBe(99);
+      expect(idf('river')).toBeCloseTo(Math.log(100 / 10) + 1, 12);
+      expect(idf('zzqxrare')).toBeCloseTo(Math.log(100 / 2) + 1, 12);
+    } finally {
+      useDfTable(shipped);
+    }
+    expect(currentDfTable()).toBe(shipped);
   });
 });
 
