@@ -65,6 +65,10 @@ export const extractDefaults: ExtractConfig = {
   runModel: true,
   // Fit-half choice (scripts/eval-extraction.ts --half fit): forum threads lost every post but one.
   repeatedPosts: true,
+  // Fit-half choice: 1.1, 1.3, 1.6, 2 and 3 all gave fit macro 0.919 (run model off); the old constant stays.
+  contentNameBonus: 1.1,
+  // The learned region model (scripts/fit-region-model.ts, fit half only): check-half macro F1 in docs/extraction.md.
+  regionModel: true,
   // The document opens with its headline. Readability and newspaper4k drop it (their ground truths
   // score 0.002-0.01 F1 higher with true).
   dropTitleHeading: false,
@@ -300,8 +304,12 @@ function explainChoice(
       : sel.regionValue > 0
         ? `scored region ${blockPath(region)} (value ${Math.round(sel.regionValue)}, ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars, ${nBlocks} blocks on the page)`
         : `no block scored above 0 (all text is links, chrome or boilerplate-named): the whole page minus chrome`;
+    const moved =
+      mainContentOnly && sel.regionValue > 0 && sel.ruleRegion !== (sel.post ?? sel.region)
+        ? `; the region model preferred it to the best-scoring block ${blockName(sel.ruleRegion)} (value ${Math.round(sel.value[sel.ruleRegion.index]!)})`
+        : '';
     const model = sel.model === 'applied' ? 'run classifier applied' : sel.model === 'declined' ? 'run classifier declined (kept < 25% of the rules\' text): rules kept' : 'rules only';
-    chosenBy = `${ruleNote ? `${ruleNote} ` : ''}${how}; ${model}`;
+    chosenBy = `${ruleNote ? `${ruleNote} ` : ''}${how}${moved}; ${model}`;
   }
   let empty: string | null = null;
   if (contentChars === 0) {
