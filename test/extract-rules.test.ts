@@ -178,6 +178,17 @@ describe('empty main content', () => {
     expect(off.segments).toEqual([]);
     expect(off.explain.empty).toBe('the kept runs were only metadata or headings, removed by tidy');
   });
+
+  it('keeps the links of a listing whose every item is a link when all else comes out nearly empty', () => {
+    const jobs = Array.from({ length: 25 }, (_, i) => `<li><a href="/jobs/${i}"><span>Senior engineer ${i}</span> <span>Remote, full time</span></a></li>`).join('');
+    const html = `<html><body><nav><a href="/">Home</a> <a href="/about">About</a></nav><h2>All jobs</h2><div class="dot">・</div><ul class="jobs">${jobs}</ul><footer>(c) 2026</footer></body></html>`;
+    const ex = extractHtml(html, 'https://jobs.example.com/');
+    expect(texts(ex).join(' ')).toMatch(/Senior engineer 0.*Senior engineer 24/s);
+    expect(texts(ex).join(' ')).not.toMatch(/About|\(c\) 2026/);
+    expect(ex.explain.chosenBy).toMatch(/^main content came out empty .*: link lists kept: mainContentOnly=false/);
+    const off = extractHtml(html, 'https://jobs.example.com/', { ...extractDefaults, emptyFallbackChars: 0 });
+    expect(texts(off).join(' ')).not.toMatch(/Senior engineer/);
+  });
 });
 
 describe('boilerplate names on layout columns', () => {

@@ -119,12 +119,13 @@ describe('quality on real pages', () => {
     }
     // With main-content extraction the link listings around firefox-nightly-blog and the bhaskar.com page
     // are gone, so they are kept. What is dropped now, on inspection:
-    // - japanese_article is a two-paragraph paywall teaser whose last line is "その判断は…": half its
-    //   lines end in an ellipsis (Gopher's ellipsis-line rule, max 0.3);
     // - the youm7.com Arabic page is short and repeats its headline three times as image captions,
     //   which puts its 10-gram character repetition over OBELICS's 0.10.
+    // japanese_article (a two-paragraph paywall teaser whose last line is "その判断は…") was dropped for
+    // ellipsis lines while extraction kept only its headline and teaser; the region model (regionmodel.ts)
+    // now picks the block that also holds its date and share-bar lines (F1 1.00 -> 0.77 on this page), which
+    // brings the ellipsis share under Gopher's 0.3, so the quality stage keeps it.
     expect(drops).toEqual({
-      'newspaper4k/japanese_article': 'ellipsis_lines',
       'magic-html/4571254ba0d43a5698f25dae0f0276c9a5c5369fa96c0b6899ce3f32fb8f106a': 'char_repetition',
     });
   });

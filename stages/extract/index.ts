@@ -42,6 +42,26 @@ export interface ExtractConfig extends ContentOptions {
   /** A page whose main content comes out empty although it has at least this many characters of text
    * keeps everything that is not page chrome instead (as mainContentOnly=false); 0 turns this off. */
   emptyFallbackChars: number;
+  /** Main content with fewer letters and digits than this (and under a tenth of the page's text) counts
+   * as empty for that fallback, which is taken only when it gives more text. */
+  emptyFallbackLetters: number;
+}
+
+const LETTERS = /[\p{L}\p{N}]/gu;
+/** Fit-half choice (0.05, 0.1, 0.2, 0.3, 1 tried: fit macro 0.9275, 0.9278, 0.9277, 0.9277, 0.9277): content
+ * below `emptyFallbackLetters` counts as nearly empty only when it is also under this share of the page's
+ * text (a short page that is all body stays as it is). */
+const NEARLY_EMPTY_SHARE = 0.1;
+
+/** Fewer than `min` letters or digits in the text segments (a lone bullet or a heading is no document). */
+function nearlyEmpty(segments: Segment[], min: number): boolean {
+  let n = 0;
+  for (const s of segments) {
+    if (s.kind !== 'text') continue;
+    n += s.text!.match(LETTERS)?.length ?? 0;
+    if (n >= min) return false;
+  }
+  return n < min;
 }
 
 export const extractDefaults: ExtractConfig = {
@@ -65,6 +85,10 @@ export const extractDefaults: ExtractConfig = {
   runModel: true,
   // Fit-half choice (scripts/eval-extraction.ts --half fit): forum threads lost every post but one.
   repeatedPosts: true,
+  // Fit-half choice: 1.1, 1.3, 1.6, 2 and 3 all gave fit macro 0.919 (run model off); the old constant stays.
+  contentNameBonus: 1.1,
+  // The learned region model (scripts/fit-region-model.ts, fit half only): check-half macro F1 in docs/extraction.md.
+  regionModel: true,
   // The document opens with its headline. Readability and newspaper4k drop it (their ground truths
   // score 0.002-0.01 F1 higher with true).
   dropTitleHeading: false,
@@ -79,6 +103,9 @@ export const extractDefaults: ExtractConfig = {
   articleBodyHint: true,
   // The issue's goal: no empty document for a page whose gold text has >= 200 characters.
   emptyFallbackChars: 200,
+  // Fit-half choice (1, 50, 100, 200, 400, 800 tried: fit macro 0.9258, 0.9260, 0.9271, 0.9277, 0.9257, 0.9213;
+  // 1 = only a document without letters, the rule before).
+  emptyFallbackLetters: 200,
 };
 
 export interface Extracted {
@@ -260,12 +287,20 @@ export function extractHtml(html: string, pageUrl: string, cfg: ExtractConfig = 
   for (const s of out) if (s.kind === 'text') contentChars += s.text!.length;
   let pageChars = 0;
   for (const it of items) if (it.kind === 'text') pageChars += it.text.length;
-  if (contentChars === 0 && cfg.mainContentOnly && !trusted && cfg.emptyFallbackChars > 0 && pageChars >= cfg.emptyFallbackChars) {
-    // Nothing left (the region was a page header, or only headings survived tidy) on a page with text:
-    // everything that is not page chrome, rather than an empty document.
-    const all = extractHtml(html, pageUrl, { ...cfg, mainContentOnly: false, siteRules: [] });
-    if (all.contentChars > 0) {
-      all.explain.chosenBy = `main content came out empty (${explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, 0, true).empty}): ${all.explain.chosenBy}`;
+  if (cfg.mainContentOnly && !trusted && cfg.emptyFallbackChars > 0 && pageChars >= cfg.emptyFallbackChars && nearlyEmpty(out, Math.min(cfg.emptyFallbackLetters, NEARLY_EMPTY_SHARE * pageChars))) {
+    // Nothing left (the region was a page header, or only headings or a stray bullet survived tidy) on a
+    // page with text: everything that is not page chrome, rather than an empty document; and when that is
+    // empty too (a listing whose every item is a link), the same with link lists kept.
+    const why = explainChoice(tree.blocks.length, sel, region, ruleNote, trusted, pageChars, 0, true).empty;
+    const base = { ...cfg, mainContentOnly: false, siteRules: [] };
+    let all = extractHtml(html, pageUrl, base);
+    let how = '';
+    if (nearlyEmpty(all.segments, cfg.emptyFallbackLetters)) {
+      all = extractHtml(html, pageUrl, { ...base, maxRunLinkDensity: Infinity, maxBlockLinkDensity: Infinity });
+      how = 'link lists kept: ';
+    }
+    if (all.contentChars > contentChars) {
+      all.explain.chosenBy = `main content came out empty (${why}): ${how}${all.explain.chosenBy}`;
       return all;
     }
   }
@@ -300,8 +335,12 @@ function explainChoice(
       : sel.regionValue > 0
         ? `scored region ${blockPath(region)} (value ${Math.round(sel.regionValue)}, ${Math.round(sel.text[region.index]!)} of ${Math.round(sel.pageChars)} weighted chars, ${nBlocks} blocks on the page)`
         : `no block scored above 0 (all text is links, chrome or boilerplate-named): the whole page minus chrome`;
+    const moved =
+      mainContentOnly && sel.regionValue > 0 && sel.ruleRegion !== (sel.post ?? sel.region)
+        ? `; the region model preferred it to the best-scoring block ${blockName(sel.ruleRegion)} (value ${Math.round(sel.value[sel.ruleRegion.index]!)})`
+        : '';
     const model = sel.model === 'applied' ? 'run classifier applied' : sel.model === 'declined' ? 'run classifier declined (kept < 25% of the rules\' text): rules kept' : 'rules only';
-    chosenBy = `${ruleNote ? `${ruleNote} ` : ''}${how}; ${model}`;
+    chosenBy = `${ruleNote ? `${ruleNote} ` : ''}${how}${moved}; ${model}`;
   }
   let empty: string | null = null;
   if (contentChars === 0) {
