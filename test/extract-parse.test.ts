@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Parser } from 'htmlparser2';
 import { saxParse } from '../stages/extract/parse.ts';
+import { flatRun, flatRunMeasure, isJsSpace, measure } from '../stages/extract/tree.ts';
 import { FIXTURES } from './helpers/fixtures.ts';
 
 type Event = [string, string, string?];
@@ -71,5 +72,33 @@ describe('saxParse gives htmlparser2 Parser events', () => {
       const html = (f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
       expect(events(html, saxParse), f).toEqual(events(html, stock));
     }
+  });
+});
+
+describe('flatRun: one pass for a text run', () => {
+  it('isJsSpace is exactly what \\s matches, on every UTF-16 unit', () => {
+    for (let c = 0; c < 0x10000; c++) expect(isJsSpace(c), c.toString(16)).toBe(/\s/.test(String.fromCharCode(c)));
+  });
+
+  const unit = fc.oneof(
+    fc.constantFrom(' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u1680', '\u2000', '\u200b', '\u2028', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0000', '\u001c'),
+    fc.constantFrom('a', 'Word', ',', '.', '!', '?', ';', '。', '、', '中', 'テ', '한', '،', '؟', '।', '።', '։'),
+    fc.string({ maxLength: 6 }).map((x) => x.replaceAll('\u0001', '')),
+  );
+  it('gives the text and measure of collapsing white space and trimming; null when a <br> marker is in it', () => {
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), fc.boolean(), (parts, br) => {
+        const raw = parts.join('') + (br ? '\u0001' : '');
+        const got = flatRun(raw);
+        if (br) {
+          expect(got).toBeNull();
+          return;
+        }
+        const want = raw.replace(/\s+/g, ' ').trim();
+        expect(got).toBe(want);
+        expect(flatRunMeasure()).toEqual(measure(want));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

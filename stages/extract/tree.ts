@@ -123,34 +123,99 @@ const K_PRE = 7;
 
 const BR = '\u0001'; // line break marker inside a run (a <br>), turned into '\n' or a paragraph split
 
+/** Weight of one UTF-16 unit in a text's length (see TextItem): 0 for white space and controls, 2 for CJK, kana and Hangul. */
+function charWeight(c: number): number {
+  if (c < 0x80) return c <= 32 ? 0 : 1; // ASCII, most of the text of most pages
+  if (c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b)) return 0;
+  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff)) return 2;
+  return 1;
+}
+
+/** A comma or sentence end in any script (, . ; ! ? ، ؟ 。 ， 、 । ။ ...) — white space and controls are not. */
+function isPunct(c: number): boolean {
+  switch (c) {
+    case 0x2c: case 0x2e: case 0x3b: case 0x21: case 0x3f: // , . ; ! ?
+    case 0x60c: case 0x61b: case 0x61f: case 0x6d4: // Arabic , ; ? .
+    case 0x3001: case 0x3002: case 0xff0c: case 0xff0e: case 0xff1b: case 0xff01: case 0xff1f: // CJK
+    case 0x964: case 0x965: // Devanagari danda
+    case 0x104a: case 0x104b: // Myanmar
+    case 0x1362: case 0x1363: // Ethiopic
+    case 0x589: // Armenian
+      return true;
+  }
+  return false;
+}
+
 /** Weighted length and punctuation count of a text (see TextItem). */
 export function measure(s: string): { len: number; punct: number } {
   let len = 0;
   let punct = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      // ASCII, most of the text of most pages: the same answer as below, with fewer tests.
-      if (c <= 32) continue;
-      len += 1;
-      if (c === 0x2c || c === 0x2e || c === 0x3b || c === 0x21 || c === 0x3f) punct++; // , . ; ! ?
-      continue;
-    }
-    if (c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b)) continue;
-    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff))
-      len += 2;
-    else len += 1;
-    switch (c) {
-      case 0x60c: case 0x61b: case 0x61f: case 0x6d4: // Arabic , ; ? .
-      case 0x3001: case 0x3002: case 0xff0c: case 0xff0e: case 0xff1b: case 0xff01: case 0xff1f: // CJK
-      case 0x964: case 0x965: // Devanagari danda
-      case 0x104a: case 0x104b: // Myanmar
-      case 0x1362: case 0x1363: // Ethiopic
-      case 0x589: // Armenian
-        punct++;
-    }
+    const w = charWeight(c);
+    if (w === 0) continue;
+    len += w;
+    if (isPunct(c)) punct++;
   }
   return { len, punct };
+}
+
+/** What `\s` matches in a JavaScript regular expression (WhiteSpace and LineTerminator; String#trim's set too). */
+export function isJsSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Length and punctuation of the text `flatRun` returned last (module scratch: no object per run). */
+let flatLen = 0;
+let flatPunct = 0;
+
+/** The measure of the text `flatRun` returned last. */
+export function flatRunMeasure(): { len: number; punct: number } {
+  return { len: flatLen, punct: flatPunct };
+}
+
+/**
+ * A run outside <pre> with no <br>, in one pass: the same text as `normalizeRun` (white space runs
+ * collapsed to one space, trimmed) and the same `measure` of it, left in flatLen / flatPunct. Unchanged
+ * stretches are sliced from `raw` whole (a single space inside one is kept as it is). null when the run
+ * holds a <br> marker: `normalizeRun` splits it into lines and paragraphs.
+ */
+export function flatRun(raw: string): string | null {
+  let out = '';
+  let segStart = -1; // start in raw of the stretch being kept
+  let segEnd = 0; // end of the last character kept
+  let len = 0;
+  let punct = 0;
+  const n = raw.length;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (!isJsSpace(c)) {
+      if (c === 1) return null; // BR
+      if (segStart < 0) segStart = i;
+      segEnd = i + 1;
+      const w = charWeight(c);
+      if (w !== 0) {
+        len += w;
+        if (isPunct(c)) punct++;
+      }
+      continue;
+    }
+    if (segStart < 0) continue; // leading white space
+    let j = i + 1;
+    while (j < n && isJsSpace(raw.charCodeAt(j))) j++;
+    if (j === n) break; // trailing white space
+    if (j - i > 1 || c !== 0x20) {
+      // Not a lone ' ': the stretch so far, then one space.
+      out += `${raw.slice(segStart, i)} `;
+      segStart = j;
+    }
+    i = j - 1;
+  }
+  flatLen = len;
+  flatPunct = punct;
+  if (segStart < 0) return '';
+  return out + raw.slice(segStart, segEnd);
 }
 
 const NON_SPACE = /[^\s]/;
@@ -251,8 +316,15 @@ export function buildTree(html: string, pageUrl: string, showHidden = false): Pa
       return;
     }
     runHasText = false;
-    const paras = normalizeRun(run, preDepth > 0);
     const linkTotal = runLink;
+    const flat = preDepth > 0 ? null : flatRun(run);
+    if (flat !== null) {
+      run = '';
+      runLink = 0;
+      if (flat) items.push({ kind: 'text', block: cur, text: flat, len: flatLen, link: Math.min(flatLen, linkTotal), punct: flatPunct });
+      return;
+    }
+    const paras = normalizeRun(run, preDepth > 0);
     run = '';
     runLink = 0;
     if (paras.length === 1) {
