@@ -101,4 +101,12 @@ describe('flatRun: one pass for a text run', () => {
       { numRuns: 5000 },
     );
   });
+
+  it('gives the same on a run with many gaps (collapsed by the regex) and on a long single-spaced one (sliced whole)', () => {
+    for (const raw of [' Line one,\n'.repeat(500), 'word. '.repeat(10_000), `\t${'a\u00a0b '.repeat(100)}\n`]) {
+      const want = raw.replace(/\s+/g, ' ').trim();
+      expect(flatRun(raw)).toBe(want);
+      expect(flatRunMeasure()).toEqual(measure(want));
+    }
+  });
 });

@@ -170,6 +170,16 @@ export function isJsSpace(c: number): boolean {
 let flatLen = 0;
 let flatPunct = 0;
 
+/** flatRun by the regex and `measure` (for runs with many gaps); null when the run holds a <br> marker. */
+function collapsed(raw: string): string | null {
+  if (raw.includes(BR)) return null;
+  const text = raw.replace(/\s+/g, ' ').trim();
+  const m = measure(text);
+  flatLen = m.len;
+  flatPunct = m.punct;
+  return text;
+}
+
 /** The measure of the text `flatRun` returned last. */
 export function flatRunMeasure(): { len: number; punct: number } {
   return { len: flatLen, punct: flatPunct };
@@ -178,11 +188,16 @@ export function flatRunMeasure(): { len: number; punct: number } {
 /**
  * A run outside <pre> with no <br>, in one pass: the same text as `normalizeRun` (white space runs
  * collapsed to one space, trimmed) and the same `measure` of it, left in flatLen / flatPunct. Unchanged
- * stretches are sliced from `raw` whole (a single space inside one is kept as it is). null when the run
- * holds a <br> marker: `normalizeRun` splits it into lines and paragraphs.
+ * stretches are sliced from `raw` whole (a single space inside one is kept as it is); a run with more
+ * than MAX_CUTS other gaps (plain text with a line break every few words) is collapsed by the regex
+ * instead, whose flat result holds less memory than a long chain of slices. null when the run holds a
+ * <br> marker: `normalizeRun` splits it into lines and paragraphs.
  */
+const MAX_CUTS = 64;
+
 export function flatRun(raw: string): string | null {
   let out = '';
+  let cuts = 0;
   let segStart = -1; // start in raw of the stretch being kept
   let segEnd = 0; // end of the last character kept
   let len = 0;
@@ -207,6 +222,7 @@ export function flatRun(raw: string): string | null {
     if (j === n) break; // trailing white space
     if (j - i > 1 || c !== 0x20) {
       // Not a lone ' ': the stretch so far, then one space.
+      if (++cuts > MAX_CUTS) return collapsed(raw);
       out += `${raw.slice(segStart, i)} `;
       segStart = j;
     }
