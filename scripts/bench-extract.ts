@@ -6,7 +6,8 @@
  *
  *   npx tsx scripts/bench-extract.ts [dirs…] [--repeat 3] [--before DIR]   (default: all of ../shared/corpus/html)
  *
- * Prints pages per CPU-second, MB/s of decoded HTML, the ratio to the SAX ceiling and peak RSS.
+ * Prints pages per CPU-second, MB/s of decoded HTML, the ratio to the SAX ceiling (stock htmlparser2, and the
+ * parse.ts parse extractHtml runs on) and peak RSS.
  * `--before DIR`: another checkout of the project (e.g. `git archive <rev> | tar -x -C DIR`, with a
  * node_modules link) whose extractHtml runs on the same decoded pages in the same process, alternating
  * with this one, and is printed beside it: a before/after that load on a shared machine does not skew.
@@ -18,6 +19,7 @@ import { Parser } from 'htmlparser2';
 import { expandInputs, readUnit } from '../stages/read/index.ts';
 import { extractHtml } from '../stages/extract/index.ts';
 import { plainText } from '../stages/extract/render.ts';
+import { saxParse } from '../stages/extract/parse.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { standaloneContext } from '../pipeline/context.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
@@ -80,6 +82,11 @@ const sax = await measure(async () => {
   for (const p of decoded) new Parser({ onopentag() {}, ontext() {}, onclosetag() {} }, { decodeEntities: true }).end(p.html);
   return decoded.length;
 });
+// The parse extractHtml runs (parse.ts: htmlparser2's Parser with a skip-ahead tokenizer), no-op handlers.
+const ownSax = await measure(async () => {
+  for (const p of decoded) saxParse(p.html, { onopentag() {}, ontext() {}, onclosetag() {} });
+  return decoded.length;
+});
 type Extract = typeof extractHtml;
 const extractWith = (f: Extract) => async () => {
   for (const p of decoded) f(p.html, p.url, config.extract);
@@ -101,6 +108,7 @@ const row = (name: string, r: { cpu: number; wall: number; pages: number }) =>
   `${(sax.cpu / r.cpu).toFixed(2)}× of SAX   (wall ${(r.pages / r.wall).toFixed(0)} pages/s)`;
 console.log(`input: ${decoded.length} pages, ${mb.toFixed(1)} MB of decoded HTML (${inputs.join(' ')}); best of ${repeat} by CPU time; 1 process`);
 console.log(row('htmlparser2 SAX parse only (ceiling)', sax));
+console.log(row('saxParse only (parse.ts: its tokenizer, no handlers)', ownSax));
 if (extractBefore) console.log(row(`extractHtml only, before (${values.before})`, extractBefore));
 console.log(row('extractHtml only (parse + tree + content)', extractOnly));
 console.log(row('corpus extract path (read+gunzip+decode+extract+JSON)', path));

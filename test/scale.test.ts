@@ -162,8 +162,9 @@ describe('a unit that outgrows its worker', () => {
   it('fails alone (ERR_WORKER_OUT_OF_MEMORY), the other units finish, and a rerun retries only it', async () => {
     const base = await mkdtemp(join(tmpdir(), 'corpus-oom-'));
     await mkdir(join(base, 'big'));
-    // 15 MB of text in one paragraph: parsing it takes ~340 MB of heap; the stages themselves ~90 MB.
-    await writeFile(join(base, 'big', 'page.html'), `<html><body><p>${'word '.repeat(3 * 1024 * 1024)}</p></body></html>`);
+    // 15 MB of text in one paragraph, a line break after every word: collapsing its white space takes
+    // ~340 MB of heap; the stages themselves ~90 MB. (Single-spaced text is sliced whole and fits in 192 MB.)
+    await writeFile(join(base, 'big', 'page.html'), `<html><body><p>${'word\n'.repeat(3 * 1024 * 1024)}</p></body></html>`);
     const small = join(WARC, 'webrecorder__warcio/example.warc.gz');
     const out = join(base, 'out');
     const r = await runCorpus({ inputs: [join(base, 'big'), small], out, config: loadConfig(), workers: 1, workerHeapMb: 192, progress: false, log: () => {} });

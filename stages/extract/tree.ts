@@ -123,34 +123,115 @@ const K_PRE = 7;
 
 const BR = '\u0001'; // line break marker inside a run (a <br>), turned into '\n' or a paragraph split
 
+/** Weight of one UTF-16 unit in a text's length (see TextItem): 0 for white space and controls, 2 for CJK, kana and Hangul. */
+function charWeight(c: number): number {
+  if (c < 0x80) return c <= 32 ? 0 : 1; // ASCII, most of the text of most pages
+  if (c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b)) return 0;
+  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff)) return 2;
+  return 1;
+}
+
+/** A comma or sentence end in any script (, . ; ! ? ، ؟ 。 ， 、 । ။ ...) — white space and controls are not. */
+function isPunct(c: number): boolean {
+  switch (c) {
+    case 0x2c: case 0x2e: case 0x3b: case 0x21: case 0x3f: // , . ; ! ?
+    case 0x60c: case 0x61b: case 0x61f: case 0x6d4: // Arabic , ; ? .
+    case 0x3001: case 0x3002: case 0xff0c: case 0xff0e: case 0xff1b: case 0xff01: case 0xff1f: // CJK
+    case 0x964: case 0x965: // Devanagari danda
+    case 0x104a: case 0x104b: // Myanmar
+    case 0x1362: case 0x1363: // Ethiopic
+    case 0x589: // Armenian
+      return true;
+  }
+  return false;
+}
+
 /** Weighted length and punctuation count of a text (see TextItem). */
 export function measure(s: string): { len: number; punct: number } {
   let len = 0;
   let punct = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      // ASCII, most of the text of most pages: the same answer as below, with fewer tests.
-      if (c <= 32) continue;
-      len += 1;
-      if (c === 0x2c || c === 0x2e || c === 0x3b || c === 0x21 || c === 0x3f) punct++; // , . ; ! ?
-      continue;
-    }
-    if (c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b)) continue;
-    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff))
-      len += 2;
-    else len += 1;
-    switch (c) {
-      case 0x60c: case 0x61b: case 0x61f: case 0x6d4: // Arabic , ; ? .
-      case 0x3001: case 0x3002: case 0xff0c: case 0xff0e: case 0xff1b: case 0xff01: case 0xff1f: // CJK
-      case 0x964: case 0x965: // Devanagari danda
-      case 0x104a: case 0x104b: // Myanmar
-      case 0x1362: case 0x1363: // Ethiopic
-      case 0x589: // Armenian
-        punct++;
-    }
+    const w = charWeight(c);
+    if (w === 0) continue;
+    len += w;
+    if (isPunct(c)) punct++;
   }
   return { len, punct };
+}
+
+/** What `\s` matches in a JavaScript regular expression (WhiteSpace and LineTerminator; String#trim's set too). */
+export function isJsSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Length and punctuation of the text `flatRun` returned last (module scratch: no object per run). */
+let flatLen = 0;
+let flatPunct = 0;
+
+/** flatRun by the regex and `measure` (for runs with many gaps); null when the run holds a <br> marker. */
+function collapsed(raw: string): string | null {
+  if (raw.includes(BR)) return null;
+  const text = raw.replace(/\s+/g, ' ').trim();
+  const m = measure(text);
+  flatLen = m.len;
+  flatPunct = m.punct;
+  return text;
+}
+
+/** The measure of the text `flatRun` returned last. */
+export function flatRunMeasure(): { len: number; punct: number } {
+  return { len: flatLen, punct: flatPunct };
+}
+
+/**
+ * A run outside <pre> with no <br>, in one pass: the same text as `normalizeRun` (white space runs
+ * collapsed to one space, trimmed) and the same `measure` of it, left in flatLen / flatPunct. Unchanged
+ * stretches are sliced from `raw` whole (a single space inside one is kept as it is); a run with more
+ * than MAX_CUTS other gaps (plain text with a line break every few words) is collapsed by the regex
+ * instead, whose flat result holds less memory than a long chain of slices. null when the run holds a
+ * <br> marker: `normalizeRun` splits it into lines and paragraphs.
+ */
+const MAX_CUTS = 64;
+
+export function flatRun(raw: string): string | null {
+  let out = '';
+  let cuts = 0;
+  let segStart = -1; // start in raw of the stretch being kept
+  let segEnd = 0; // end of the last character kept
+  let len = 0;
+  let punct = 0;
+  const n = raw.length;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (!isJsSpace(c)) {
+      if (c === 1) return null; // BR
+      if (segStart < 0) segStart = i;
+      segEnd = i + 1;
+      const w = charWeight(c);
+      if (w !== 0) {
+        len += w;
+        if (isPunct(c)) punct++;
+      }
+      continue;
+    }
+    if (segStart < 0) continue; // leading white space
+    let j = i + 1;
+    while (j < n && isJsSpace(raw.charCodeAt(j))) j++;
+    if (j === n) break; // trailing white space
+    if (j - i > 1 || c !== 0x20) {
+      // Not a lone ' ': the stretch so far, then one space.
+      if (++cuts > MAX_CUTS) return collapsed(raw);
+      out += `${raw.slice(segStart, i)} `;
+      segStart = j;
+    }
+    i = j - 1;
+  }
+  flatLen = len;
+  flatPunct = punct;
+  if (segStart < 0) return '';
+  return out + raw.slice(segStart, segEnd);
 }
 
 const NON_SPACE = /[^\s]/;
@@ -184,77 +265,323 @@ function normalizeRun(raw: string, pre: boolean): string[] {
  * For pages that hide their whole body until a script reveals it: with hiding honoured they have no text.
  */
 export function buildTree(html: string, pageUrl: string, showHidden = false): PageTree {
-  const blocks: Block[] = [];
-  const items: Item[] = [];
-  let title: string | null = null;
-  let titleBuf = '';
-  let canonicalUrl: string | null = null;
-  let ogUrl: string | null = null;
-  let declaredLang: string | null = null;
-  let baseHref: string | null = null;
-  let imagesWithoutUrl = 0;
+  const builder = new TreeBuilder(pageUrl, showHidden);
+  saxParse(html, builder);
+  return builder.finish();
+}
 
-  const newBlock = (tag: string, parent: Block | null, attribs: Record<string, string>): Block => {
+/** A <figure> open around the current position. */
+interface OpenFigure {
+  block: Block;
+  /** Image URL declared by schema.org ImageObject microdata, used when the figure has no <img>. */
+  url: string | null;
+  hasImage: boolean;
+}
+
+/**
+ * The SAX handler that builds a PageTree: `onopentag`, `ontext` and `onclosetag` are called by the
+ * parser; what an open tag starts (a block, a link, a skipped part, a <picture>, <noscript>, <pre>) is
+ * pushed on `kinds` so that its close tag can undo it. Text collects into the current run until a
+ * block boundary flushes it into `items`; images go to `items` in place (pushImage).
+ */
+class TreeBuilder {
+  readonly blocks: Block[] = [];
+  readonly items: Item[] = [];
+  private title: string | null = null;
+  private titleBuf = '';
+  private canonicalUrl: string | null = null;
+  private ogUrl: string | null = null;
+  private declaredLang: string | null = null;
+  private baseHref: string | null = null;
+  private imagesWithoutUrl = 0;
+
+  private readonly root: Block;
+  /** The innermost open block. */
+  private cur: Block;
+  /** What each open element is (K_*), innermost last. */
+  private readonly kinds: number[] = [];
+  private skipDepth = 0;
+  private noscriptDepth = 0;
+  private preDepth = 0;
+  private inTitle = false;
+  /** href of each open link, innermost last. */
+  private readonly linkHrefs: string[] = [];
+
+  // The run being collected, and the images met inside it (emitted after it).
+  private run = '';
+  private runHasText = false;
+  private runLink = 0;
+  private readonly pendingImages: ImageItem[] = [];
+
+  /** <picture>: its <source> candidates and <img>, turned into one image when it closes. */
+  private picture: { sources: ImageCandidate[]; img: Record<string, string> | null } | null = null;
+
+  /** <figure>s open around the current position, innermost last; `figure` is the innermost. */
+  private readonly figures: OpenFigure[] = [];
+  private figure: OpenFigure | null = null;
+
+  constructor(
+    private readonly pageUrl: string,
+    private readonly showHidden: boolean,
+  ) {
+    this.root = this.newBlock('#root', null, {});
+    this.cur = this.root;
+  }
+
+  /** The page as built, once the parse has ended. */
+  finish(): PageTree {
+    this.flush();
+    const { items, root } = this;
+    // Blocks left open at the end of the page (the parser closes them all, but be safe).
+    for (let b: Block | null = this.cur; b; b = b.parent) b.end = items.length;
+    root.end = items.length;
+    const baseUrl = this.base();
+    return {
+      title: this.title,
+      canonicalUrl: resolveUrl(this.canonicalUrl ?? this.ogUrl, baseUrl),
+      declaredLang: this.declaredLang,
+      base: baseUrl,
+      blocks: this.blocks,
+      items,
+      imagesWithoutUrl: this.imagesWithoutUrl,
+    };
+  }
+
+  onopentag(name: string, attribs: Record<string, string>): void {
+    const kinds = this.kinds;
+    if (this.skipDepth > 0) {
+      kinds.push(K_SKIP);
+      this.skipDepth++;
+      return;
+    }
+    if (this.headMetadata(name, attribs)) return;
+    if (SKIP.has(name) || (!this.showHidden && isHidden(attribs))) {
+      kinds.push(K_SKIP);
+      this.skipDepth = 1;
+      return;
+    }
+    switch (name) {
+      case 'img':
+      case 'amp-img': {
+        const picture = this.picture;
+        if (picture && !picture.img) picture.img = attribs;
+        else this.pushImage(imageCandidate(attribs), attribs, isPlaceholderSrc(attribs.src ?? ''));
+        kinds.push(K_INLINE);
+        return;
+      }
+      case 'source':
+        if (this.picture) {
+          const c = imageCandidate(attribs);
+          if (c) this.picture.sources.push(c);
+        }
+        kinds.push(K_INLINE);
+        return;
+      case 'br':
+        this.run += BR;
+        kinds.push(K_INLINE);
+        return;
+      case 'hr':
+        this.flush();
+        kinds.push(K_INLINE);
+        return;
+      case 'wbr':
+        kinds.push(K_INLINE);
+        return;
+      case 'a':
+        // javascript: links are buttons in disguise; their text is read as plain text (as Readability does).
+        if (attribs.href !== undefined && !/^\s*javascript:/i.test(attribs.href)) {
+          this.linkHrefs.push(attribs.href);
+          kinds.push(K_LINK);
+          return;
+        }
+        break;
+      case 'picture':
+        // A <picture> inside another one (broken markup) adds its sources to the outer picture: one
+        // picture, one image, and only the outermost close tag ends it.
+        if (this.picture) kinds.push(K_INLINE);
+        else {
+          this.picture = { sources: [], img: null };
+          kinds.push(K_PICTURE);
+        }
+        return;
+      case 'noscript':
+        this.noscriptDepth++;
+        kinds.push(K_NOSCRIPT);
+        return;
+    }
+    if (BLOCK.has(name) || name.includes('-')) {
+      this.openBlock(name, attribs);
+      return;
+    }
+    kinds.push(K_INLINE);
+  }
+
+  /**
+   * Head metadata, which can appear anywhere (pages put <meta> and <link> in the body): noted, and
+   * true for <title>, whose text is the title (the other tags go on as any tag).
+   */
+  private headMetadata(name: string, attribs: Record<string, string>): boolean {
+    switch (name) {
+      case 'html':
+        this.declaredLang ??= attribs.lang?.trim() || attribs['xml:lang']?.trim() || null;
+        break;
+      case 'base':
+        if (this.baseHref === null && attribs.href?.trim()) this.baseHref = attribs.href.trim();
+        break;
+      case 'link':
+        if (this.canonicalUrl === null && /(?:^|\s)canonical(?:\s|$)/i.test(attribs.rel ?? '') && attribs.href?.trim())
+          this.canonicalUrl = attribs.href.trim();
+        break;
+      case 'meta': {
+        if (this.ogUrl === null && attribs.property === 'og:url' && attribs.content?.trim()) this.ogUrl = attribs.content.trim();
+        const figure = this.figure;
+        if (figure && /\b(?:url|contentUrl|image)\b/.test(attribs.itemprop ?? '') && attribs.content?.trim())
+          figure.url ??= attribs.content.trim();
+        break;
+      }
+      case 'title':
+        this.kinds.push(K_TITLE);
+        this.inTitle = true;
+        return true;
+    }
+    return false;
+  }
+
+  /** A block element opens: the run so far ends, and a new block (a figure, a <pre>) starts. */
+  private openBlock(name: string, attribs: Record<string, string>): void {
+    if (this.noscriptDepth > 0) {
+      this.kinds.push(K_INLINE);
+      return;
+    }
+    this.flush();
+    if (name === 'figcaption') this.figureImage();
+    this.cur = this.newBlock(name, this.cur, attribs);
+    if (name === 'figure') {
+      // schema.org ImageObject microdata names the image even when a script was to insert the <img>.
+      const declared = /ImageObject/.test(attribs.itemtype ?? '') ? attribs.itemid?.trim() || null : null;
+      this.figures.push((this.figure = { block: this.cur, url: declared, hasImage: false }));
+    }
+    if (name === 'pre' || name === 'listing' || name === 'xmp' || name === 'plaintext') {
+      this.preDepth++;
+      this.kinds.push(K_PRE);
+    } else this.kinds.push(K_BLOCK);
+  }
+
+  ontext(text: string): void {
+    if (this.inTitle) {
+      if (this.title === null) this.titleBuf += text;
+      return;
+    }
+    if (this.skipDepth > 0 || this.noscriptDepth > 0) return;
+    this.run += text;
+    if (!this.runHasText && NON_SPACE.test(text)) this.runHasText = true;
+    if (this.linkHrefs.length > 0) this.runLink += measure(text).len;
+  }
+
+  onclosetag(): void {
+    const kind = this.kinds.pop();
+    switch (kind) {
+      case K_SKIP:
+        this.skipDepth--;
+        return;
+      case K_TITLE:
+        this.inTitle = false;
+        if (this.title === null) this.title = this.titleBuf.replace(/\s+/g, ' ').trim() || null;
+        return;
+      case K_LINK:
+        this.linkHrefs.pop();
+        return;
+      case K_NOSCRIPT:
+        this.noscriptDepth--;
+        return;
+      case K_PICTURE:
+        this.closePicture();
+        return;
+      case K_BLOCK:
+      case K_PRE: {
+        this.flush();
+        const cur = this.cur;
+        if (this.figure?.block === cur) {
+          this.figureImage();
+          this.figures.pop();
+          this.figure = this.figures[this.figures.length - 1] ?? null;
+        }
+        if (kind === K_PRE) this.preDepth--;
+        cur.end = this.items.length;
+        this.cur = cur.parent ?? this.root;
+        return;
+      }
+    }
+  }
+
+  /** The outermost <picture> closes: its <img> and <source>s become one image. */
+  private closePicture(): void {
+    const p = this.picture;
+    this.picture = null;
+    if (!p) return;
+    // The <img>'s own choice, unless a <source> declares a larger width.
+    const fromImg = p.img ? imageCandidate(p.img) : null;
+    let best = fromImg;
+    for (const s of p.sources) if (s.width && s.width > (best?.width ?? 0)) best = s;
+    best ??= p.sources[0] ?? null;
+    if (best) {
+      // Every other URL of the <picture> is an alternate of the chosen one.
+      const others = [fromImg, ...p.sources].filter((c): c is ImageCandidate => c !== null && c !== best);
+      const urls = [...(best.alternates ?? []), ...others.flatMap((c) => [c.url, ...(c.alternates ?? [])])];
+      best = { ...best, alternates: alternatesOf(best.url, urls) };
+    }
+    this.pushImage(best, p.img ?? {}, fromImg === null || isPlaceholderSrc(p.img?.src ?? ''));
+  }
+
+  private newBlock(tag: string, parent: Block | null, attribs: Record<string, string>): Block {
     const cls = attribs.class ?? '';
     const id = attribs.id ?? '';
     const role = attribs.role?.toLowerCase() ?? '';
     const isRoot = tag === 'html' || tag === 'body';
     const inArticle = !!parent && (parent.inArticle || parent.tag === 'article' || parent.tag === 'main');
     const b: Block = {
-      index: blocks.length,
+      index: this.blocks.length,
       tag,
       parent,
       childBlocks: 0,
       hint: isRoot ? 0 : classHint(cls, id, role, attribs.itemprop ?? '', attribs.itemtype ?? ''),
       chrome: (CHROME_TAGS.has(tag) && !(tag === 'header' && inArticle)) || CHROME_ROLES.has(role),
       inArticle,
-      first: items.length,
-      end: items.length,
+      first: this.items.length,
+      end: this.items.length,
       id,
       cls,
     };
-    blocks.push(b);
+    this.blocks.push(b);
     if (parent) parent.childBlocks++;
     return b;
-  };
-  const root = newBlock('#root', null, {});
-  let cur = root;
+  }
 
-  const kinds: number[] = [];
-  let skipDepth = 0;
-  let noscriptDepth = 0;
-  let preDepth = 0;
-  let inTitle = false;
-  const linkHrefs: string[] = [];
-
-  // The run being collected, and the images met inside it (emitted after it).
-  let run = '';
-  let runHasText = false;
-  let runLink = 0;
-  const pendingImages: ImageItem[] = [];
-
-  // <picture>: its <source> candidates and <img>, turned into one image when it closes.
-  let picture: { sources: ImageCandidate[]; img: Record<string, string> | null } | null = null;
-
-  const flush = () => {
-    if (run) flushRun();
-    if (pendingImages.length) {
-      for (const img of pendingImages) items.push(img);
-      pendingImages.length = 0;
+  /** The run so far into `items`, then the images met inside it. */
+  private flush(): void {
+    if (this.run) this.flushRun();
+    const pending = this.pendingImages;
+    if (pending.length) {
+      for (const img of pending) this.items.push(img);
+      pending.length = 0;
     }
-  };
-  const flushRun = () => {
-    if (!runHasText) {
-      // Only white space and <br>s (indentation between tags): nothing to keep.
-      run = '';
-      runLink = 0;
+  }
+
+  private flushRun(): void {
+    const linkTotal = this.runLink;
+    const run = this.run;
+    this.run = '';
+    this.runLink = 0;
+    // Only white space and <br>s (indentation between tags): nothing to keep.
+    if (!this.runHasText) return;
+    this.runHasText = false;
+    const { items, cur } = this;
+    const flat = this.preDepth > 0 ? null : flatRun(run);
+    if (flat !== null) {
+      if (flat) items.push({ kind: 'text', block: cur, text: flat, len: flatLen, link: Math.min(flatLen, linkTotal), punct: flatPunct });
       return;
     }
-    runHasText = false;
-    const paras = normalizeRun(run, preDepth > 0);
-    const linkTotal = runLink;
-    run = '';
-    runLink = 0;
+    const paras = normalizeRun(run, this.preDepth > 0);
     if (paras.length === 1) {
       const m = measure(paras[0]!);
       items.push({ kind: 'text', block: cur, text: paras[0]!, len: m.len, link: Math.min(m.len, linkTotal), punct: m.punct });
@@ -267,30 +594,34 @@ export function buildTree(html: string, pageUrl: string, showHidden = false): Pa
       // Link text is spread over the paragraphs of the run in proportion to their length.
       items.push({ kind: 'text', block: cur, text: paras[i]!, len: m.len, link: Math.min(m.len, (linkTotal * m.len) / total), punct: m.punct });
     }
-  };
+  }
 
-  const base = () => (baseHref ? (resolveUrl(baseHref, pageUrl) ?? pageUrl) : pageUrl);
+  /** Document base URL: <base href> resolved against the page URL. */
+  private base(): string {
+    return this.baseHref ? (resolveUrl(this.baseHref, this.pageUrl) ?? this.pageUrl) : this.pageUrl;
+  }
 
-  // <figure>s open around the current position, innermost last.
-  const figures: { block: Block; url: string | null; hasImage: boolean }[] = [];
-  let figure: (typeof figures)[number] | null = null;
   /** A figure with no <img> of its own but a microdata URL gets its image before the caption. */
-  const figureImage = () => {
-    if (figure && !figure.hasImage && figure.url) pushImage({ url: figure.url, width: null }, {}, false);
-  };
+  private figureImage(): void {
+    const figure = this.figure;
+    if (figure && !figure.hasImage && figure.url) this.pushImage({ url: figure.url, width: null }, {}, false);
+  }
 
-  const pushImage = (cand: ImageCandidate | null, attribs: Record<string, string>, placeholder: boolean) => {
-    const url = resolveUrl(cand?.url, base());
+  private pushImage(cand: ImageCandidate | null, attribs: Record<string, string>, placeholder: boolean): void {
+    const base = this.base();
+    const url = resolveUrl(cand?.url, base);
     if (!url) {
       // No usable URL (script-filled <img>): counted, and never a target for a <noscript> copy.
-      imagesWithoutUrl++;
+      this.imagesWithoutUrl++;
       return;
     }
-    const resolved = (cand?.alternates ?? []).map((a) => resolveUrl(a, base())).filter((u): u is string => u !== null);
+    const resolved = (cand?.alternates ?? []).map((a) => resolveUrl(a, base)).filter((u): u is string => u !== null);
     const alternates = alternatesOf(url, resolved);
+    const linkHrefs = this.linkHrefs;
     const linkHref = linkHrefs.length ? linkHrefs[linkHrefs.length - 1]! : null;
+    const items = this.items;
     const last = items[items.length - 1];
-    if (noscriptDepth > 0 && last?.kind === 'image') {
+    if (this.noscriptDepth > 0 && last?.kind === 'image') {
       // The <noscript> copy of the lazy image just before it: its URL is the real one (the <img> may
       // hold a blurred low-resolution preview that is no placeholder by name).
       last.alternates = alternatesOf(url, [...alternates, last.url, ...last.alternates]);
@@ -300,11 +631,11 @@ export function buildTree(html: string, pageUrl: string, showHidden = false): Pa
       last.height = declaredSize(attribs.height) ?? last.height;
       return;
     }
-    if (figure) figure.hasImage = true;
+    if (this.figure) this.figure.hasImage = true;
     const alt = attribs.alt?.replace(/\s+/g, ' ').trim() || null;
     const img: ImageItem = {
       kind: 'image',
-      block: cur,
+      block: this.cur,
       url,
       alternates,
       placeholder,
@@ -316,192 +647,18 @@ export function buildTree(html: string, pageUrl: string, showHidden = false): Pa
     };
     // Between paragraphs an image keeps its place. Inside a sentence it would cut the paragraph in
     // two: it goes right after the paragraph instead, and a formula image leaves its TeX in the text.
+    const run = this.run;
     const tail = run.slice(run.lastIndexOf(BR) + 1);
     if (!/\S/.test(tail)) {
-      flush();
+      this.flush();
       items.push(img);
       return;
     }
     if (alt && FORMULA.test(`${attribs.class ?? ''} ${alt}`)) {
-      run += ` ${alt} `;
-      runHasText = true;
-      if (linkHrefs.length > 0) runLink += measure(alt).len;
+      this.run += ` ${alt} `;
+      this.runHasText = true;
+      if (linkHrefs.length > 0) this.runLink += measure(alt).len;
     }
-    pendingImages.push(img);
-  };
-
-  saxParse(html, {
-    onopentag(name, attribs) {
-      if (skipDepth > 0) {
-        kinds.push(K_SKIP);
-        skipDepth++;
-        return;
-      }
-      // Head metadata can appear anywhere (pages put <meta> and <link> in the body).
-      switch (name) {
-        case 'html':
-          declaredLang ??= attribs.lang?.trim() || attribs['xml:lang']?.trim() || null;
-          break;
-        case 'base':
-          if (baseHref === null && attribs.href?.trim()) baseHref = attribs.href.trim();
-          break;
-        case 'link':
-          if (canonicalUrl === null && /(?:^|\s)canonical(?:\s|$)/i.test(attribs.rel ?? '') && attribs.href?.trim())
-            canonicalUrl = attribs.href.trim();
-          break;
-        case 'meta':
-          if (ogUrl === null && attribs.property === 'og:url' && attribs.content?.trim()) ogUrl = attribs.content.trim();
-          if (figure && /\b(?:url|contentUrl|image)\b/.test(attribs.itemprop ?? '') && attribs.content?.trim())
-            figure.url ??= attribs.content.trim();
-          break;
-        case 'title':
-          kinds.push(K_TITLE);
-          inTitle = true;
-          return;
-      }
-      if (SKIP.has(name) || (!showHidden && isHidden(attribs))) {
-        kinds.push(K_SKIP);
-        skipDepth = 1;
-        return;
-      }
-      if (name === 'img' || name === 'amp-img') {
-        if (picture && !picture.img) picture.img = attribs;
-        else pushImage(imageCandidate(attribs), attribs, isPlaceholderSrc(attribs.src ?? ''));
-        kinds.push(K_INLINE);
-        return;
-      }
-      if (name === 'source') {
-        if (picture) {
-          const c = imageCandidate(attribs);
-          if (c) picture.sources.push(c);
-        }
-        kinds.push(K_INLINE);
-        return;
-      }
-      if (name === 'br') {
-        run += BR;
-        kinds.push(K_INLINE);
-        return;
-      }
-      if (name === 'hr' || name === 'wbr') {
-        if (name === 'hr') flush();
-        kinds.push(K_INLINE);
-        return;
-      }
-      // javascript: links are buttons in disguise; their text is read as plain text (as Readability does).
-      if (name === 'a' && attribs.href !== undefined && !/^\s*javascript:/i.test(attribs.href)) {
-        linkHrefs.push(attribs.href);
-        kinds.push(K_LINK);
-        return;
-      }
-      if (name === 'picture') {
-        // A <picture> inside another one (broken markup) adds its sources to the outer picture: one
-        // picture, one image, and only the outermost close tag ends it.
-        if (picture) kinds.push(K_INLINE);
-        else {
-          picture = { sources: [], img: null };
-          kinds.push(K_PICTURE);
-        }
-        return;
-      }
-      if (name === 'noscript') {
-        noscriptDepth++;
-        kinds.push(K_NOSCRIPT);
-        return;
-      }
-      if (BLOCK.has(name) || name.includes('-')) {
-        if (noscriptDepth > 0) {
-          kinds.push(K_INLINE);
-          return;
-        }
-        flush();
-        if (name === 'figcaption') figureImage();
-        cur = newBlock(name, cur, attribs);
-        if (name === 'figure') {
-          // schema.org ImageObject microdata names the image even when a script was to insert the <img>.
-          const declared = /ImageObject/.test(attribs.itemtype ?? '') ? attribs.itemid?.trim() || null : null;
-          figures.push((figure = { block: cur, url: declared, hasImage: false }));
-        }
-        if (name === 'pre' || name === 'listing' || name === 'xmp' || name === 'plaintext') {
-          preDepth++;
-          kinds.push(K_PRE);
-        } else kinds.push(K_BLOCK);
-        return;
-      }
-      kinds.push(K_INLINE);
-    },
-    ontext(text) {
-      if (inTitle) {
-        if (title === null) titleBuf += text;
-        return;
-      }
-      if (skipDepth > 0 || noscriptDepth > 0) return;
-      run += text;
-      if (!runHasText && NON_SPACE.test(text)) runHasText = true;
-      if (linkHrefs.length > 0) runLink += measure(text).len;
-    },
-    onclosetag() {
-      const kind = kinds.pop();
-      switch (kind) {
-        case K_SKIP:
-          skipDepth--;
-          return;
-        case K_TITLE:
-          inTitle = false;
-          if (title === null) title = titleBuf.replace(/\s+/g, ' ').trim() || null;
-          return;
-        case K_LINK:
-          linkHrefs.pop();
-          return;
-        case K_NOSCRIPT:
-          noscriptDepth--;
-          return;
-        case K_PICTURE: {
-          const p = picture;
-          picture = null;
-          if (!p) return;
-          // The <img>'s own choice, unless a <source> declares a larger width.
-          const fromImg = p.img ? imageCandidate(p.img) : null;
-          let best = fromImg;
-          for (const s of p.sources) if (s.width && s.width > (best?.width ?? 0)) best = s;
-          best ??= p.sources[0] ?? null;
-          if (best) {
-            // Every other URL of the <picture> is an alternate of the chosen one.
-            const others = [fromImg, ...p.sources].filter((c): c is ImageCandidate => c !== null && c !== best);
-            const urls = [...(best.alternates ?? []), ...others.flatMap((c) => [c.url, ...(c.alternates ?? [])])];
-            best = { ...best, alternates: alternatesOf(best.url, urls) };
-          }
-          pushImage(best, p.img ?? {}, fromImg === null || isPlaceholderSrc(p.img?.src ?? ''));
-          return;
-        }
-        case K_BLOCK:
-        case K_PRE:
-          flush();
-          if (figure?.block === cur) {
-            figureImage();
-            figures.pop();
-            figure = figures[figures.length - 1] ?? null;
-          }
-          if (kind === K_PRE) preDepth--;
-          cur.end = items.length;
-          cur = cur.parent ?? root;
-          return;
-      }
-    },
-  });
-  flush();
-  // Blocks left open at the end of the page (the parser closes them all, but be safe).
-  for (let b: Block | null = cur; b; b = b.parent) b.end = items.length;
-  root.end = items.length;
-
-  const baseUrl = base();
-  return {
-    title,
-    canonicalUrl: resolveUrl(canonicalUrl ?? ogUrl, baseUrl),
-    declaredLang,
-    base: baseUrl,
-    blocks,
-    items,
-    imagesWithoutUrl,
-  };
+    this.pendingImages.push(img);
+  }
 }

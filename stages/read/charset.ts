@@ -119,8 +119,11 @@ function validUtf8Prefix(b: Uint8Array): boolean {
  */
 function detectCharset(bytes: Uint8Array): string | null {
   const head = bytes.subarray(0, DETECT_BYTES);
-  let firstHigh = 0;
-  while (firstHigh < head.length && head[firstHigh]! < 0x80) firstHigh++;
+  // The byte scans below as native regex searches over a Latin-1 view (one character per byte): a loop
+  // over the bytes ran ~1 ms a page here, mostly before the JIT had compiled it.
+  const latin = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
+  const high = latin.search(/[\x80-\xff]/);
+  const firstHigh = high < 0 ? head.length : high;
   let size = 8 * 1024;
   let start = 0;
   for (;;) {
@@ -131,9 +134,7 @@ function detectCharset(bytes: Uint8Array): string | null {
   const label = chardet.detect(head.subarray(start, start + size))?.toLowerCase() ?? null;
   const family = label ? C1_FAMILY.get(label) : undefined;
   if (!family) return label;
-  let c1 = false;
-  for (let i = 0; i < head.length && !c1; i++) c1 = head[i]! >= 0x80 && head[i]! <= 0x9f;
-  return c1 ? family[1] : family[0];
+  return /[\x80-\x9f]/.test(latin) ? family[1] : family[0];
 }
 
 export function decodeHtml(
