@@ -22,8 +22,10 @@
  * every column, EXCEPT ALL both ways in DuckDB). --keep leaves the outputs in --dir (out-<label>-<w>).
  *
  * --part-mb sets run.partBytes (default 128 MiB, more than this file): the one file is then cut into
- * parts that the workers share (stages/read/parts.ts), and the wall seconds and pages of each part are
- * printed, so that 1 vs 2 workers on one file can be compared on a file of this size.
+ * parts that the workers share (stages/read/parts.ts), and the wall seconds, pages and JS-thread CPU of
+ * each part are printed, so that 1 vs 2 workers on one file can be compared on a file of this size. Every
+ * run prints each worker's units, wall and JS-thread CPU (the balance) and the CPU of all other threads
+ * (GC helpers, the tokenizer, DuckDB, start-up): what one worker already takes from the other cores.
  *
  * Load average is printed with every run: on a shared machine wall times mean little unless the
  * cores were free; CPU seconds are steadier.
