@@ -5,6 +5,7 @@
  * does not load the stages (only the workers do).
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from '../stages/lib/atomic.ts';
 import { join } from 'node:path';
@@ -21,12 +22,34 @@ export interface UnitMarker {
   rows: Record<string, number>;
   bytes: number;
   seconds: number;
+  /**
+   * CPU seconds of the worker's JS thread alone while it ran the unit (Linux; null elsewhere): with
+   * several workers, process CPU mixes theirs, this does not. Background threads (V8's GC helpers,
+   * DuckDB, the libuv pool) are not in it.
+   */
+  threadCpuSeconds?: number | null;
+  /** worker_threads.threadId of the worker that finished the unit (which units shared a worker). */
+  worker?: number;
   stats: StatRow[];
   /** Checkpoint segments the unit was written in, and how many times it was resumed from one. */
   segments: number;
   resumes: number;
   finishedAt: string;
 }
+
+/** CPU seconds (user + system) of the calling thread so far, from /proc/thread-self/stat; null off Linux. */
+export function threadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    // Fields after the command name (which may hold spaces), counted from field 3: utime is 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
 
 export type StatRow = { stage: string; counter: string; value: number };
 

@@ -13,6 +13,7 @@
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { Doc, RawPage } from '../schemas/doc.ts';
 import { canResumeAt, readUnit, type Unit } from '../stages/read/index.ts';
 import { Db } from '../stages/lib/duckdb.ts';
@@ -22,7 +23,7 @@ import type { RunContext } from './context.ts';
 import type { Stage } from './stage.ts';
 import { planStages } from './stages.ts';
 import { UnitStats } from './stats.ts';
-import { checkpointPath, configHash, markerPath, readJson, unitId, writeJsonAtomic, type StatRow, type UnitMarker } from './markers.ts';
+import { checkpointPath, configHash, markerPath, readJson, threadCpuSeconds, unitId, writeJsonAtomic, type StatRow, type UnitMarker } from './markers.ts';
 
 export type { UnitMarker };
 
@@ -41,6 +42,7 @@ interface Checkpoint {
   pages: number;
   stats: StatRow[];
   seconds: number;
+  threadCpuSeconds?: number | null;
   resumes: number;
 }
 
@@ -107,6 +109,7 @@ export class UnitRunner {
     const { out, config } = this;
     const id = unitId(unit.key);
     const started = Date.now();
+    const cpu0 = threadCpuSeconds();
     const ck = force ? null : await this.loadCheckpoint(unit, id);
     const keep = new Set(ck?.files ?? []);
     for (const f of leftovers) if (!keep.has(relative(out, f))) await rm(f, { force: true });
@@ -147,6 +150,7 @@ export class UnitRunner {
         pages,
         stats: stats.rows(),
         seconds: (ck?.seconds ?? 0) + (Date.now() - started) / 1000,
+        threadCpuSeconds: cpu0 === null ? null : (ck?.threadCpuSeconds ?? 0) + threadCpuSeconds()! - cpu0,
         resumes: (ck?.resumes ?? 0) + (ck ? 1 : 0),
       };
       await writeJsonAtomic(checkpointPath(out, id), checkpoint);
@@ -158,6 +162,8 @@ export class UnitRunner {
       rows,
       bytes: unit.bytes,
       seconds: (ck?.seconds ?? 0) + (Date.now() - started) / 1000,
+      threadCpuSeconds: cpu0 === null ? null : (ck?.threadCpuSeconds ?? 0) + threadCpuSeconds()! - cpu0,
+      worker: threadId,
       stats: stats.rows(),
       segments: segment,
       resumes: (ck?.resumes ?? 0) + (ck ? 1 : 0),

@@ -22,8 +22,10 @@
  * every column, EXCEPT ALL both ways in DuckDB). --keep leaves the outputs in --dir (out-<label>-<w>).
  *
  * --part-mb sets run.partBytes (default 128 MiB, more than this file): the one file is then cut into
- * parts that the workers share (stages/read/parts.ts), and the wall seconds and pages of each part are
- * printed, so that 1 vs 2 workers on one file can be compared on a file of this size.
+ * parts that the workers share (stages/read/parts.ts), and the wall seconds, pages and JS-thread CPU of
+ * each part are printed, so that 1 vs 2 workers on one file can be compared on a file of this size. Every
+ * run prints each worker's units, wall and JS-thread CPU (the balance) and the CPU of all other threads
+ * (GC helpers, the tokenizer, DuckDB, start-up): what one worker already takes from the other cores.
  *
  * Load average is printed with every run: on a shared machine wall times mean little unless the
  * cores were free; CPU seconds are steadier.
@@ -42,6 +44,7 @@ import { planStages } from '../pipeline/stages.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { Db, sqlString } from '../stages/lib/duckdb.ts';
 import { writeDevWarc } from '../test/helpers/corpus-warc.ts';
+import type { UnitMarker } from '../pipeline/markers.ts';
 import { runChild } from './lib/child.ts';
 import { sharedCorpus } from './lib/shared-corpus.ts';
 
@@ -88,8 +91,8 @@ interface Run {
   pages: number;
   docs: number;
   stages: Record<string, Record<string, number>>;
-  /** Per unit (part): wall seconds and pages read. */
-  units: { unit: string; seconds: number; pages: number }[];
+  /** Per unit (part): wall seconds, pages read, CPU of the worker's JS thread and which worker ran it. */
+  units: { unit: string; seconds: number; pages: number; threadCpu: number; worker: number }[];
 }
 
 interface Tree {
@@ -110,9 +113,9 @@ async function corpusRun(tree: Tree, input: string, workers: number, keepOut = f
   const stats = JSON.parse(await readFile(join(out, 'stats.json'), 'utf8')) as { rows: Record<string, number>; stages: Record<string, Record<string, number>> };
   const units: Run['units'] = [];
   for (const m of await readdir(join(out, '_done'))) {
-    const marker = JSON.parse(await readFile(join(out, '_done', m), 'utf8')) as { unit: string; seconds: number; stats: { stage: string; counter: string; value: number }[] };
+    const marker = JSON.parse(await readFile(join(out, '_done', m), 'utf8')) as UnitMarker;
     const pages = marker.stats.find((s) => s.stage === 'read' && s.counter === 'html')?.value ?? 0;
-    units.push({ unit: marker.unit.slice(marker.unit.lastIndexOf('#') + 1), seconds: marker.seconds, pages });
+    units.push({ unit: marker.unit.slice(marker.unit.lastIndexOf('#') + 1), seconds: marker.seconds, pages, threadCpu: marker.threadCpuSeconds ?? NaN, worker: marker.worker ?? -1 });
   }
   units.sort((a, b) => (a.unit < b.unit ? -1 : 1));
   if (!keepOut) await rm(out, { recursive: true, force: true });
@@ -222,7 +225,24 @@ for (const w of workerCounts) {
           `${(sax / r.seconds).toFixed(3)} of ceiling (wall; ${(ceil.cpu / r.cpu).toFixed(3)} by CPU)  peak RSS ${mbs(r.peakRss)} (${mbs(r.peakRss / w)}/worker)  CPU ${r.cpu.toFixed(1)} s  ` +
           `${perGb.toFixed(0)} core-s/GB  ${r.pages} pages -> ${r.docs} docs  load ${before} -> ${load()}`,
       );
-      if (r.units.length > 1) console.log(`  parts (bytes: wall s, pages): ${r.units.map((u) => `${u.unit}: ${u.seconds.toFixed(1)} s, ${u.pages}`).join('; ')}`);
+      if (r.units.length > 1) {
+        console.log(`  parts (bytes: wall s, JS-thread CPU s, pages): ${r.units.map((u) => `${u.unit}: ${u.seconds.toFixed(1)} s, ${u.threadCpu.toFixed(1)} s, ${u.pages}`).join('; ')}`);
+      }
+      // Balance and where the CPU went: each worker's JS thread (its units) vs everything else in the
+      // process tree (V8's GC helper threads, DuckDB, the libuv pool, start-up, the main thread).
+      const perWorker = new Map<number, { cpu: number; wall: number; units: number }>();
+      for (const u of r.units) {
+        const p = perWorker.get(u.worker) ?? { cpu: 0, wall: 0, units: 0 };
+        p.cpu += u.threadCpu;
+        p.wall += u.seconds;
+        p.units++;
+        perWorker.set(u.worker, p);
+      }
+      const jsCpu = [...perWorker.values()].reduce((s, p) => s + p.cpu, 0);
+      console.log(
+        `  per worker (units, wall s in units, JS-thread CPU s): ${[...perWorker.values()].map((p) => `${p.units}, ${p.wall.toFixed(1)} s, ${p.cpu.toFixed(1)} s`).join(' | ')}; ` +
+          `other threads and start-up ${(r.cpu - jsCpu).toFixed(1)} CPU s (${(((r.cpu - jsCpu) / r.cpu) * 100).toFixed(0)}% of the tree)`,
+      );
     }
     // Own time per stage (summed over workers), one column per tree: wall s, then process CPU s while
     // the stage ran (with one worker, its CPU plus the background threads'; NaN for a revision without it).

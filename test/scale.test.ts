@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../pipeline/config.ts';
 import { runCorpus } from '../pipeline/run.ts';
+import type { UnitMarker } from '../pipeline/markers.ts';
 import { queryCorpus } from '../pipeline/query.ts';
 import { outputRows } from './helpers/output-rows.ts';
 import { shardOf } from '../pipeline/args.ts';
@@ -155,6 +156,11 @@ describe('one large archive in parts (run.partBytes)', () => {
     expect(w1.rejects).toEqual(whole.rejects);
     const units = await queryCorpus(outs.w2!, 'SELECT count(DISTINCT unit)::INT AS n FROM stats');
     expect(units[0]!.n).toBeGreaterThan(5);
+    // Both workers took parts of the one file, and each marker has its worker's own CPU for the part.
+    const dir = join(outs.w2!, '_done');
+    const markers = (await readdir(dir)).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as UnitMarker);
+    expect(new Set(markers.map((m) => m.worker)).size).toBe(2);
+    for (const m of markers) expect(m.threadCpuSeconds).toBeGreaterThan(0);
   });
 });
 

@@ -45,4 +45,30 @@ describe('UnitWriter shard limits', () => {
       db.close();
     }
   });
+
+  it('a written shard frees its rows: what DuckDB holds stays about one shard, not every row of the unit', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'corpus-write-'));
+    const db = await Db.open({ threads: 1 });
+    try {
+      const shardBytes = 3 * 1024 * 1024;
+      const w = await UnitWriter.open(db, out, 'unit', tableSchemas([], { images: imageCols }), { ...writeDefaults, shardBytes });
+      const held = async () => {
+        const [r] = await db.all(`SELECT coalesce(sum(memory_usage_bytes), 0) AS n FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`);
+        return Number(r!.n);
+      };
+      // Rows of text (as documents are): 30,000 rows of 1 KiB, 10 shards of ~3 MiB.
+      const text = 'x'.repeat(1024);
+      let most = 0;
+      for (let i = 0; i < 30_000; i++) {
+        await w.writeRow('images', { image_id: `${text}${i}`, bytes: null });
+        if (i % 1000 === 999) most = Math.max(most, await held());
+      }
+      // Emptied by DELETE, the buffer table kept the blocks of every row (≈ 30 MiB here).
+      expect(most).toBeLessThan(3 * shardBytes);
+      const { rows } = await w.commit();
+      expect(rows.images).toBe(30_000);
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -132,7 +132,10 @@ export class ParquetTableWriter {
         ? `COPY (SELECT * FROM ${t} ORDER BY ${layout.orderBy}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${this.compression}, ROW_GROUP_SIZE ${layout.rowGroupRows})`
         : `COPY ${t} TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${this.compression})`,
     );
-    await this.db.run(`DELETE FROM ${quoteIdent(this.tableName)}`);
+    // A fresh table, not DELETE: deleted rows keep their blocks in an in-memory database, so a
+    // buffer that was only emptied grew with every row ever appended (write.shardBytes bounded nothing).
+    await this.db.run(`DROP TABLE ${t}`);
+    await this.db.run(createTableSql(this.tableName, this.columns));
     this.pending = 0;
     await this.openAppender();
     return n;

@@ -14,7 +14,9 @@ export interface WriteConfig {
 
 export const writeDefaults: WriteConfig = {
   shardRows: 5_000,
-  // 5,000 image rows of 300 kB each would be 1.5 GB; 128 MB keeps a worker's buffered rows small.
-  shardBytes: 128 * 1024 * 1024,
+  // 5,000 image rows of 300 kB each would be 1.5 GB. 32 MiB: on the 51 MB bench WARC (one segment,
+  // 1 worker) peak RSS 1,049 MB at 128 MiB, 919 MB at 32 MiB, 871 MB at 16 MiB (load 8-10, one run each);
+  // docs shards of ~6 MB of Parquet (scripts/bench-e2e.ts, docs/scale.md).
+  shardBytes: 32 * 1024 * 1024,
   compression: 'zstd',
 };
