@@ -5,6 +5,7 @@
  * would keep when its own region keeps almost nothing. Pages here are generated HTML.
  */
 import { describe, expect, it } from 'vitest';
+import { FEATURES, shippedRunModel } from '../stages/extract/runmodel.ts';
 import { buildTree } from '../stages/extract/tree.ts';
 import { selectContent } from '../stages/extract/content.ts';
 import { extractDefaults } from '../stages/extract/index.ts';
@@ -28,6 +29,13 @@ describe('region model', () => {
     expect(m!.features).toEqual([...REGION_FEATURES]);
     expect(m!.trees.length).toBeGreaterThan(0);
     for (const t of m!.trees) for (const f of t.feature) expect(f).toBeLessThan(NREGION);
+  });
+
+  it('ships the run model too, fitted on its current feature list (a stale file would be ignored silently)', () => {
+    const m = shippedRunModel();
+    expect(m).not.toBeNull();
+    expect(m!.features).toEqual([...FEATURES]);
+    expect(m!.weights).toHaveLength(FEATURES.length);
   });
 
   it('takes the rules\' block first, then its ancestors and other blocks, none of them boilerplate', () => {

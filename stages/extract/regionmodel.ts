@@ -10,7 +10,7 @@
  * margin are fitted on the fit half of the dev collection by scripts/fit-region-model.ts and shipped
  * as region-model.json; nothing is trained at run time.
  */
-import { readFileSync } from 'node:fs';
+import { shippedModel } from './shipped-model.ts';
 import type { Block, PageTree } from './tree.ts';
 
 /**
@@ -228,16 +228,7 @@ export function chooseRegion(model: RegionModel, tree: PageTree, v: RegionView, 
   return pick > 0 ? cands[pick]! : null;
 }
 
-let loaded: RegionModel | null | undefined;
-
 /** The shipped model (region-model.json beside this file), or null when absent or from other features. */
 export function shippedRegionModel(): RegionModel | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    const m = JSON.parse(readFileSync(new URL('./region-model.json', import.meta.url), 'utf8')) as RegionModel;
-    loaded = m.features.join(',') === REGION_FEATURES.join(',') ? m : null;
-  } catch {
-    loaded = null;
-  }
-  return loaded;
+  return shippedModel<RegionModel>('region-model.json', REGION_FEATURES);
 }

@@ -7,7 +7,7 @@
  * the dev collection by scripts/fit-extract-model.ts and shipped as run-model.json; nothing is
  * downloaded or trained at run time.
  */
-import { readFileSync } from 'node:fs';
+import { shippedModel } from './shipped-model.ts';
 import type { Block, PageTree } from './tree.ts';
 
 export interface RunModel {
@@ -161,16 +161,7 @@ export function runProbabilities(model: RunModel, feats: Float64Array, nItems: n
   return p;
 }
 
-let loaded: RunModel | null | undefined;
-
 /** The shipped model (run-model.json beside this file), or null when absent or from other features. */
 export function shippedRunModel(): RunModel | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    const m = JSON.parse(readFileSync(new URL('./run-model.json', import.meta.url), 'utf8')) as RunModel;
-    loaded = m.features.join(',') === FEATURES.join(',') ? m : null;
-  } catch {
-    loaded = null;
-  }
-  return loaded;
+  return shippedModel<RunModel>('run-model.json', FEATURES);
 }
